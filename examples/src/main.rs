@@ -1,0 +1,2 @@
+//! The `helmoci` command line.
+fn main() {}

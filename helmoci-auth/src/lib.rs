@@ -1,0 +1,1 @@
+//! Registry credentials as Helm, Docker and Podman store them.

@@ -1,0 +1,21 @@
+//! Helm charts without the network: the pure half of helmoci.
+//!
+//! `helmoci-core` reads and writes everything a Helm chart is made of, exactly as Helm v4
+//! does, with no network I/O and no async runtime:
+//!
+//! - [`metadata`]: the `Chart.yaml` model ([`ChartMetadata`], [`Dependency`], [`Maintainer`])
+//!   and Helm's validation rules;
+//! - [`ignore`]: `.helmignore` rules with Helm's (not git's) semantics;
+//! - [`version`]: lenient and strict chart versions and Masterminds-compatible constraints;
+//! - [`yaml`] and [`json`]: readers and writers that reproduce the bytes Helm's Go libraries
+//!   produce (YAML 1.1 coercions, sorted keys, Go's JSON escaping).
+#![doc(html_root_url = "https://docs.rs/helmoci-core")]
+
+pub mod digest;
+pub mod error;
+pub mod ignore;
+pub mod json;
+pub mod version;
+pub mod yaml;
+
+pub use error::{Error, Result};

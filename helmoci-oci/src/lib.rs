@@ -1,0 +1,1 @@
+//! Helm charts on OCI registries and OCI image layouts.
