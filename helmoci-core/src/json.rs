@@ -131,6 +131,12 @@ impl JsonWriter {
         self.buf.push_str(&value.to_string());
     }
 
+    /// Writes a number already formatted as JSON (e.g. `1.5`, `1e-07`).
+    pub fn raw_number(&mut self, number: &str) {
+        self.before_value();
+        self.buf.push_str(number);
+    }
+
     /// Writes `null`.
     pub fn null(&mut self) {
         self.before_value();

@@ -15,7 +15,12 @@ pub mod digest;
 pub mod error;
 pub mod ignore;
 pub mod json;
+pub mod metadata;
+pub mod package;
+pub mod value;
 pub mod version;
 pub mod yaml;
 
 pub use error::{Error, Result};
+pub use metadata::{ChartMetadata, Dependency, Maintainer};
+pub use package::PackagedChart;
