@@ -32,6 +32,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `SOURCE_DATE_EPOCH` is set but unusable.
+    #[error(
+        "invalid SOURCE_DATE_EPOCH {value:?}: {reason}; unset it or give whole seconds since 1970"
+    )]
+    SourceDateEpoch {
+        /// The value as set.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     // ---- digests ----------------------------------------------------------------------
     /// A digest is not `sha256:` plus 64 lowercase hex digits.
     #[error("invalid digest {digest:?}: {reason}")]

@@ -11,12 +11,14 @@
 //!   produce (YAML 1.1 coercions, sorted keys, Go's JSON escaping).
 #![doc(html_root_url = "https://docs.rs/helmoci-core")]
 
+pub mod archive;
 pub mod digest;
 pub mod error;
 pub mod ignore;
 pub mod json;
 pub mod metadata;
 pub mod package;
+pub mod time;
 pub mod value;
 pub mod version;
 pub mod yaml;
