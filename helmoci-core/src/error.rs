@@ -86,6 +86,15 @@ pub enum Error {
         /// Why it is invalid.
         reason: &'static str,
     },
+    /// A `.helmignore` line is 64 KiB or longer; Helm's line scanner stops there
+    /// (`bufio.Scanner: token too long`).
+    #[error(".helmignore:{line}: line of {length} bytes is too long (Helm reads lines of at most 65535 bytes)")]
+    IgnoreLineTooLong {
+        /// 1-based line number.
+        line: usize,
+        /// The line's length in bytes.
+        length: usize,
+    },
 
     // ---- versions and constraints ------------------------------------------------------
     /// A version is not a valid (lenient or strict) semantic version.
