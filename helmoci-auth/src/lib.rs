@@ -1,1 +1,45 @@
 //! Registry credentials as Helm, Docker and Podman store them.
+//!
+//! `helmoci-auth` finds the credential for a registry where `helm registry login`,
+//! `docker login` and `podman login` left it, and stores or erases credentials the way
+//! `helm registry login`/`logout` do, byte for byte. It reads files and runs
+//! `docker-credential-*` helpers; it never talks to a registry (verifying a login is
+//! helmoci-oci's job) and has no async runtime.
+//!
+//! - [`CredentialStore`]: lookup ([`CredentialStore::lookup`], order documented there),
+//!   [`login`](CredentialStore::login) and [`logout`](CredentialStore::logout);
+//! - [`Credential`] and its redacting [`Secret`]: nothing here prints a password or token;
+//! - [`ConfigLocations`]: which files, from the environment or given explicitly;
+//! - [`ConfigFile`]: the Docker-format file (Helm, Docker, Podman) with Helm's exact writer;
+//! - [`CredentialHelper`]: the `get|store|erase|list` protocol with a timeout and output cap.
+//!
+//! ```
+//! use helmoci_auth::{ConfigLocations, Credential, CredentialStore, Registry};
+//! let dir = tempfile::tempdir()?;
+//! let docker = dir.path().join("config.json");
+//! std::fs::write(&docker, r#"{"auths":{"https://ghcr.io/":{"auth":"dTpw"}}}"#)?;
+//! let store = CredentialStore::new(ConfigLocations { docker: Some(docker), ..Default::default() });
+//! let found = store.lookup(&"ghcr.io".parse::<Registry>()?, None)?;
+//! assert_eq!(found.credential, Credential::basic("u", "p"));
+//! assert!(found.warnings.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![doc(html_root_url = "https://docs.rs/helmoci-auth")]
+
+pub mod config;
+pub mod credential;
+pub mod error;
+pub mod helper;
+pub mod locations;
+pub mod lookup;
+pub mod registry;
+pub mod store;
+
+pub use config::ConfigFile;
+pub use credential::{Credential, Secret};
+pub use error::{Error, Result};
+pub use helper::{CredentialHelper, HelperAction, HelperError, HelperOptions};
+pub use locations::{ConfigKind, ConfigLocations};
+pub use lookup::{Lookup, Source, Warning};
+pub use registry::Registry;
+pub use store::{CredentialStore, DefaultHelper, Location, Logout, StoreTarget};
