@@ -151,7 +151,16 @@ struct Comparator {
 impl VersionReq {
     /// The constraint that matches every release, `*` (what Helm uses for an empty
     /// version).
+    ///
+    /// ```
+    /// use helmoci_core::version::VersionReq;
+    /// assert!(VersionReq::any().matches(&"3.1.4".parse()?));
+    /// assert!(!VersionReq::any().matches(&"3.1.4-rc.1".parse()?));
+    /// # Ok::<(), helmoci_core::Error>(())
+    /// ```
     pub fn any() -> VersionReq {
+        // `*` always parses; the fallback (which would match nothing) only avoids a panic
+        // path in library code.
         "*".parse().unwrap_or_else(|_| VersionReq {
             text: "*".to_owned(),
             groups: Vec::new(),
