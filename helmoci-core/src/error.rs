@@ -105,10 +105,22 @@ pub enum Error {
         /// Masterminds' reason, e.g. `invalid semantic version`.
         reason: String,
     },
-    /// A version constraint could not be parsed.
+    /// A version constraint could not be parsed (Masterminds' `improper constraint`).
     #[error("improper constraint: {constraint:?}")]
     InvalidConstraint {
-        /// The offending segment of the constraint.
+        /// The offending segment of the constraint (an `||` alternative, after Helm
+        /// rewrote hyphen ranges, or a single comparator).
         constraint: String,
+    },
+    /// A constraint fits the grammar but one of its versions does not parse
+    /// (Masterminds' `constraint parser error`), e.g. `1x` or `1.2.3-01`.
+    #[error("constraint parser error: {version:?} in constraint {constraint:?} is not a version ({reason})")]
+    InvalidConstraintVersion {
+        /// The whole constraint as given.
+        constraint: String,
+        /// The version as written in the constraint.
+        version: String,
+        /// Why the version does not parse, in Masterminds' words.
+        reason: String,
     },
 }
