@@ -247,49 +247,65 @@ impl Node {
         }
     }
 
+    /// Recursion is over collections only, with small frames: scalars and keys are
+    /// handled out of line, so a document nested [`parse::MAX_DEPTH`] deep resolves on a
+    /// 2 MiB thread stack even in debug builds.
     fn to_value(&self, strict: bool) -> Result<Value, (&Node, String)> {
         match &self.value {
-            NodeValue::Scalar { text, style, tag } => {
-                match decode_scalar(text, *style, tag.as_deref()) {
-                    Ok(Resolved::Null) => Ok(Value::Null),
-                    Ok(Resolved::Bool(b)) => Ok(Value::Bool(b)),
-                    Ok(Resolved::Int(i)) => Ok(Value::Int(i)),
-                    Ok(Resolved::Uint(u)) => Ok(Value::Float(u as f64)),
-                    Ok(Resolved::Float(f)) if strict && !f.is_finite() => Err((
-                        self,
-                        format!("json: unsupported value: {}", go_format_g(f, false)),
-                    )),
-                    Ok(Resolved::Float(f)) => Ok(Value::Float(f)),
-                    Ok(Resolved::Str(s)) => Ok(Value::String(s.into_owned())),
-                    Err(message) if strict => Err((self, message)),
-                    Err(_) => Ok(Value::String(text.clone())),
+            NodeValue::Scalar { .. } => self.scalar_value(strict),
+            NodeValue::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.to_value(strict)?);
                 }
+                Ok(Value::Seq(out))
             }
-            NodeValue::Seq(items) => items
-                .iter()
-                .map(|n| n.to_value(strict))
-                .collect::<Result<_, _>>()
-                .map(Value::Seq),
             NodeValue::Map(entries) => {
                 let mut map = BTreeMap::new();
                 for (k, v) in entries {
-                    let key = match &k.value {
-                        NodeValue::Scalar { text, style, tag } => {
-                            match (json_key(text, *style, tag.as_deref()), strict) {
-                                (Ok(key), _) => key,
-                                (Err(message), true) => return Err((k, message)),
-                                (Err(_), false) => key_identity(text, *style, tag.as_deref()),
-                            }
-                        }
-                        _ if strict => {
-                            return Err((k, "invalid map key: a sequence or mapping".to_owned()))
-                        }
-                        _ => continue,
-                    };
-                    map.insert(key, v.to_value(strict)?);
+                    if let Some(key) = k.map_key(strict)? {
+                        map.insert(key, v.to_value(strict)?);
+                    }
                 }
                 Ok(Value::Map(map))
             }
+        }
+    }
+
+    #[inline(never)]
+    fn scalar_value(&self, strict: bool) -> Result<Value, (&Node, String)> {
+        let NodeValue::Scalar { text, style, tag } = &self.value else {
+            return Ok(Value::Null);
+        };
+        match decode_scalar(text, *style, tag.as_deref()) {
+            Ok(Resolved::Null) => Ok(Value::Null),
+            Ok(Resolved::Bool(b)) => Ok(Value::Bool(b)),
+            Ok(Resolved::Int(i)) => Ok(Value::Int(i)),
+            Ok(Resolved::Uint(u)) => Ok(Value::Float(u as f64)),
+            Ok(Resolved::Float(f)) if strict && !f.is_finite() => Err((
+                self,
+                format!("json: unsupported value: {}", go_format_g(f, false)),
+            )),
+            Ok(Resolved::Float(f)) => Ok(Value::Float(f)),
+            Ok(Resolved::Str(s)) => Ok(Value::String(s.into_owned())),
+            Err(message) if strict => Err((self, message)),
+            Err(_) => Ok(Value::String(text.clone())),
+        }
+    }
+
+    /// The JSON key of this node; `None` to drop the entry (lenient, collection key).
+    #[inline(never)]
+    fn map_key(&self, strict: bool) -> Result<Option<String>, (&Node, String)> {
+        match &self.value {
+            NodeValue::Scalar { text, style, tag } => {
+                match json_key(text, *style, tag.as_deref()) {
+                    Ok(key) => Ok(Some(key)),
+                    Err(message) if strict => Err((self, message)),
+                    Err(_) => Ok(Some(key_identity(text, *style, tag.as_deref()))),
+                }
+            }
+            _ if strict => Err((self, "invalid map key: a sequence or mapping".to_owned())),
+            _ => Ok(None),
         }
     }
 }
