@@ -66,6 +66,13 @@ pub enum Error {
         /// What the parser said.
         message: String,
     },
+    /// A value cannot be written as YAML the way Helm writes it (Helm's marshaller fails on
+    /// it too): a NaN or infinite float, or a string with characters YAML cannot hold raw.
+    #[error("cannot write YAML: {reason}")]
+    YamlUnrepresentable {
+        /// Why, in the words of Go's JSON encoder or yaml.v2's reader.
+        reason: String,
+    },
 
     // ---- .helmignore -------------------------------------------------------------------
     /// A `.helmignore` pattern uses `**`, which Helm rejects.
