@@ -43,6 +43,209 @@ pub enum Error {
         reason: &'static str,
     },
 
+    // ---- Chart.yaml -------------------------------------------------------------------
+    /// `Chart.yaml` breaks one of Helm's validation rules.
+    #[error("validation: {message}")]
+    Validation {
+        /// Helm's message, e.g. `chart.metadata.version "x" is invalid`.
+        message: String,
+    },
+
+    /// A `Chart.yaml` (or lock/requirements) field has a value of the wrong type.
+    #[error("{file}:{line}:{column}: {field} must be {expected}, not {found}")]
+    ChartYamlType {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The field, as Go names it (`Metadata.version`).
+        field: String,
+        /// The type Helm expects.
+        expected: &'static str,
+        /// What was found.
+        found: &'static str,
+    },
+
+    /// `Chart.lock`'s `generated` is not an RFC 3339 time.
+    #[error("{file}:{line}: generated {value:?} is not an RFC 3339 time; run `helmoci dependency update` to rewrite the lock")]
+    LockTime {
+        /// The lock file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// The value found.
+        value: String,
+    },
+
+    // ---- chart directories ------------------------------------------------------------
+    /// A path in a chart directory cannot be packaged.
+    #[error("{path}: {reason}")]
+    ChartPath {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A symbolic link in a chart directory cannot be followed safely.
+    #[error("symbolic link {path}: {reason}")]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A file of a chart directory is over the per-file limit.
+    #[error("chart file {path} ({size} bytes) is larger than the maximum file size {limit}")]
+    ChartFileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The directory has no `Chart.yaml`.
+    #[error("{dir} is not a chart: Chart.yaml file is missing")]
+    NoChartYaml {
+        /// The directory (or archive).
+        dir: PathBuf,
+    },
+    /// The chart's files include no `Chart.yaml` (after `.helmignore` was applied).
+    #[error("Chart.yaml file is missing (check that .helmignore does not exclude it)")]
+    ChartYamlMissing,
+    /// Loading a chart failed; the cause says why.
+    #[error("cannot load chart {path}")]
+    Load {
+        /// The chart directory or archive.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A subchart in `charts/` failed to load.
+    #[error("error unpacking subchart {subchart} in {parent}")]
+    Subchart {
+        /// The entry in `charts/`.
+        subchart: String,
+        /// The parent chart's name.
+        parent: String,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A file sits directly in `charts/` where only subcharts belong.
+    #[error("{parent}: charts/{file} is not a chart (Chart.yaml file is missing); move it out of charts/ or list it in .helmignore")]
+    StraySubchartFile {
+        /// The parent chart's name.
+        parent: String,
+        /// The file's name inside `charts/`.
+        file: String,
+    },
+    /// A file Helm parses at load time is invalid.
+    #[error("cannot load {file}")]
+    ChartFileInvalid {
+        /// The file (`values.yaml`, `Chart.lock`, …).
+        file: String,
+        /// The parse error.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// Dependencies listed in `Chart.yaml` are not in `charts/`.
+    #[error("found in Chart.yaml, but missing in charts/ directory: {}; run `helmoci dependency update` first", names.join(", "))]
+    MissingDependencies {
+        /// The missing dependency names.
+        names: Vec<String>,
+    },
+    /// `values.schema.json` is not valid JSON.
+    #[error(
+        "{chart}: invalid JSON in values.schema.json at line {line}, column {column}: {message}"
+    )]
+    InvalidSchema {
+        /// The chart's name.
+        chart: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+
+    /// `show` was asked for something it cannot show.
+    #[error("unknown show format {format:?}; use chart, values, readme, crds or all")]
+    InvalidShowFormat {
+        /// What was asked.
+        format: String,
+    },
+
+    // ---- chart archives -----------------------------------------------------------------
+    /// The input is not a gzip stream.
+    #[error("{name} does not appear to be a gzipped chart archive: {hint}")]
+    NotGzip {
+        /// The file or stream.
+        name: String,
+        /// What it looks like and what to give instead.
+        hint: &'static str,
+    },
+    /// The gzip or tar data is corrupt or truncated.
+    #[error("{archive} is corrupt or truncated")]
+    ArchiveCorrupt {
+        /// The archive.
+        archive: String,
+        /// What the decoder reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An entry's name breaks a safety rule.
+    #[error("{archive}: entry {entry:?} rejected: {reason}")]
+    ArchiveUnsafePath {
+        /// The archive.
+        archive: String,
+        /// The entry name as stored.
+        entry: String,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+    /// An entry is a link, device, FIFO or other non-file.
+    #[error("{archive}: entry {entry:?} is {kind}; chart archives may hold only regular files and directories")]
+    ArchiveEntryType {
+        /// The archive.
+        archive: String,
+        /// The entry name as stored.
+        entry: String,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// The files add up to the chart size limit or more.
+    #[error("{archive}: decompressed chart is larger than the maximum size {limit}")]
+    ChartTooLarge {
+        /// The archive.
+        archive: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// One file is over the per-file limit.
+    #[error("{archive}: decompressed chart file {entry:?} ({size} bytes) is larger than the maximum file size {limit}")]
+    ArchiveFileTooLarge {
+        /// The archive.
+        archive: String,
+        /// The entry name.
+        entry: String,
+        /// Its size from the header.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The archive holds no files.
+    #[error("{archive}: no files in chart archive")]
+    ArchiveEmpty {
+        /// The archive.
+        archive: String,
+    },
+
     // ---- digests ----------------------------------------------------------------------
     /// A digest is not `sha256:` plus 64 lowercase hex digits.
     #[error("invalid digest {digest:?}: {reason}")]

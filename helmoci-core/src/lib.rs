@@ -12,17 +12,24 @@
 #![doc(html_root_url = "https://docs.rs/helmoci-core")]
 
 pub mod archive;
+pub mod chart;
 pub mod digest;
 pub mod error;
 pub mod ignore;
 pub mod json;
+pub mod load;
+pub mod lock;
 pub mod metadata;
 pub mod package;
+pub mod show;
 pub mod time;
 pub mod value;
+pub mod values;
 pub mod version;
+mod walk;
 pub mod yaml;
 
+pub use chart::{Chart, ChartFile};
 pub use error::{Error, Result};
 pub use metadata::{ChartMetadata, Dependency, Maintainer};
-pub use package::PackagedChart;
+pub use package::{package, PackageOptions, PackagedChart};

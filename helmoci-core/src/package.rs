@@ -1,9 +1,41 @@
 //! Packaging a chart directory into `{name}-{version}.tgz`, like `helm package`.
+//!
+//! One streaming pass: directory walk → tar (Helm's exact layout) → gzip (Helm's header,
+//! both cores) → SHA-256 → a temporary file in the destination → atomic rename. The
+//! returned [`PackagedChart`] carries the digest and size, so a push never re-reads or
+//! re-hashes the archive.
+//!
+//! ```
+//! # let dir = tempfile::tempdir()?;
+//! # let chart = dir.path().join("demo");
+//! # std::fs::create_dir_all(chart.join("templates"))?;
+//! # std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n")?;
+//! use helmoci_core::package::{package, PackageOptions};
+//! use helmoci_core::time::Timestamp;
+//! let opts = PackageOptions {
+//!     destination: dir.path().join("out"),
+//!     mtime: Some(Timestamp::from_unix(1_700_000_000)),
+//!     ..PackageOptions::default()
+//! };
+//! let packaged = package(&chart, &opts)?;
+//! assert!(packaged.path.ends_with("demo-0.1.0.tgz"));
+//! assert_eq!(packaged, package(&chart, &opts)?); // reproducible: same bytes, same digest
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use std::path::PathBuf;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use crate::digest::Digest;
+use crate::archive::gzip::GzipWriter;
+use crate::archive::tar_writer::TarWriter;
+use crate::chart::{Chart, ChartFile};
+use crate::digest::{Digest, HashingWriter};
+use crate::load::{load_dir, LoadOptions};
 use crate::metadata::ChartMetadata;
+use crate::time::Timestamp;
+use crate::version::ChartVersion;
+use crate::Error;
 
 /// A chart archive written by packaging: where it is, its digest and size (computed while
 /// writing, so a push never re-reads or re-hashes it), and the metadata it carries
@@ -18,4 +50,262 @@ pub struct PackagedChart {
     pub size: u64,
     /// The archived `Chart.yaml` metadata.
     pub metadata: ChartMetadata,
+}
+
+/// Options for [`package`], mirroring `helm package`'s flags.
+#[derive(Debug, Clone)]
+pub struct PackageOptions {
+    /// `-d/--destination`: where the `.tgz` goes; created (0755) if missing. Default `.`.
+    pub destination: PathBuf,
+    /// `--version`: overrides the chart version (must be a valid lenient SemVer).
+    pub version: Option<String>,
+    /// `--app-version`: overrides `appVersion`.
+    pub app_version: Option<String>,
+    /// Stamps every entry (and the lock's `generated`) with this time, for reproducible
+    /// archives. Default: `SOURCE_DATE_EPOCH` when set, else the files' own mtimes.
+    pub mtime: Option<Timestamp>,
+    /// Compression threads; 0 (the default) means all available cores. The archive's
+    /// bytes do not depend on it.
+    pub threads: usize,
+    /// Loading options (size limits).
+    pub load: LoadOptions,
+}
+
+impl Default for PackageOptions {
+    fn default() -> Self {
+        PackageOptions {
+            destination: PathBuf::from("."),
+            version: None,
+            app_version: None,
+            mtime: None,
+            threads: 0,
+            load: LoadOptions::default(),
+        }
+    }
+}
+
+/// Like `helm package DIR`: loads the chart directory, applies the overrides, checks that
+/// every dependency in `Chart.yaml` is present in `charts/`, and writes the archive.
+///
+/// # Errors
+/// Load and validation errors, [`Error::InvalidVersion`] for a bad `--version`,
+/// [`Error::MissingDependencies`], [`Error::InvalidSchema`], and I/O errors. On error no
+/// file is left in the destination.
+pub fn package(dir: &Path, opts: &PackageOptions) -> Result<PackagedChart, Error> {
+    package_chart(load_dir(dir, &opts.load)?, opts)
+}
+
+/// [`package`] for a chart already loaded (e.g. to show its [`Chart::warnings`] first).
+///
+/// # Errors
+/// As for [`package`].
+pub fn package_chart(mut chart: Chart, opts: &PackageOptions) -> Result<PackagedChart, Error> {
+    if let Some(v) = &opts.version {
+        chart.metadata.version = v.clone();
+    }
+    chart
+        .metadata
+        .version
+        .parse::<ChartVersion>()
+        .map_err(|_| Error::InvalidVersion {
+            version: chart.metadata.version.clone(),
+            reason: "not a valid semantic version (lenient SemVer 2, e.g. 1.2.3)".into(),
+        })?;
+    if let Some(v) = &opts.app_version {
+        chart.metadata.app_version = v.clone();
+    }
+    let stamp = match opts.mtime {
+        Some(t) => Some(t),
+        None => Timestamp::from_source_date_epoch()?,
+    };
+    if let Some(t) = stamp {
+        chart.stamp_mtimes(t);
+    }
+    check_dependencies(&chart)?;
+    save(&chart, &opts.destination, opts.threads)
+}
+
+/// Helm's `CheckDependencies`: every `Chart.yaml` dependency, by name, must be loaded
+/// from `charts/`.
+fn check_dependencies(chart: &Chart) -> Result<(), Error> {
+    let missing: Vec<String> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|d| !chart.subcharts.iter().any(|s| s.metadata.name == d.name))
+        .map(|d| d.name.clone())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingDependencies { names: missing })
+    }
+}
+
+/// Like Helm's `chartutil.Save`: writes `chart` as `{name}-{version}.tgz` in `dest`
+/// (created if missing) through a temporary file and an atomic rename.
+///
+/// # Errors
+/// Validation errors, [`Error::InvalidSchema`], and I/O errors; nothing is left behind.
+pub fn save(chart: &Chart, dest: &Path, threads: usize) -> Result<PackagedChart, Error> {
+    let mut metadata = chart.metadata.clone();
+    metadata.validate()?;
+    check_schemas(chart)?;
+    match fs::metadata(dest) {
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Write {
+                path: dest.to_path_buf(),
+                source: io::Error::other("is not a directory"),
+            })
+        }
+        Ok(_) => {}
+        Err(_) => create_dir(dest)?,
+    }
+    let target = dest.join(format!("{}-{}.tgz", metadata.name, metadata.version));
+    let write_err = |source| Error::Write {
+        path: target.clone(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".helmoci-package-")
+        .suffix(".tmp")
+        .tempfile_in(dest)
+        .map_err(write_err)?;
+    let hashing = HashingWriter::new(BufWriter::with_capacity(256 * 1024, tmp.as_file_mut()));
+    let (buffered, digest, size) = write_archive(chart, hashing, threads)?.finish();
+    buffered
+        .into_inner()
+        .map_err(|e| write_err(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    set_mode_644(tmp.as_file()).map_err(write_err)?;
+    tmp.persist(&target).map_err(|e| write_err(e.error))?;
+    Ok(PackagedChart {
+        path: target,
+        digest,
+        size,
+        metadata,
+    })
+}
+
+#[cfg(unix)]
+fn set_mode_644(f: &fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    f.set_permissions(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn set_mode_644(_: &fs::File) -> io::Result<()> {
+    Ok(())
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+    b.create(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+fn check_schemas(chart: &Chart) -> Result<(), Error> {
+    if let Some(schema) = &chart.schema {
+        let data = schema.data()?;
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&data) {
+            return Err(Error::InvalidSchema {
+                chart: chart.metadata.name.clone(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            });
+        }
+    }
+    chart.subcharts.iter().try_for_each(check_schemas)
+}
+
+/// Writes `chart` as a gzipped tar stream (Helm's layout and gzip header) to `out` and
+/// returns `out`. The bytes do not depend on `threads` (0 = all cores).
+///
+/// # Errors
+/// I/O errors, and errors reading files left on disk.
+pub fn write_archive<W: Write>(chart: &Chart, out: W, threads: usize) -> Result<W, Error> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let io_err = |source| Error::Write {
+        path: PathBuf::from(format!("{}.tgz", chart.metadata.name)),
+        source,
+    };
+    let gz = GzipWriter::new(out, threads).map_err(io_err)?;
+    let gz = write_tar(chart, gz)?;
+    gz.finish().map_err(io_err)
+}
+
+/// Writes the uncompressed tar stream Helm would write for `chart` (entry order, headers,
+/// rewritten `Chart.yaml` and `Chart.lock`) to `out` and returns `out`.
+///
+/// # Errors
+/// I/O errors, and errors reading files left on disk.
+pub fn write_tar<W: Write>(chart: &Chart, out: W) -> Result<W, Error> {
+    let mut tar = TarWriter::new(out);
+    write_chart(&mut tar, chart, "")?;
+    tar.finish().map_err(|source| Error::Write {
+        path: PathBuf::from(format!("{}.tgz", chart.metadata.name)),
+        source,
+    })
+}
+
+fn write_chart<W: Write>(tar: &mut TarWriter<W>, chart: &Chart, prefix: &str) -> Result<(), Error> {
+    let base = format!("{prefix}{}", chart.metadata.name);
+    let io_err = |source| Error::Write {
+        path: PathBuf::from(&base),
+        source,
+    };
+    let mtime = |t: Timestamp| t.round_to_second().unix_seconds();
+    tar.append(
+        &format!("{base}/Chart.yaml"),
+        chart.metadata.to_archived_yaml().as_bytes(),
+        mtime(chart.metadata_mtime),
+    )
+    .map_err(io_err)?;
+    if chart.metadata.api_version == "v2" {
+        if let Some(lock) = &chart.lock {
+            let generated = lock.generated_time().unwrap_or_else(Timestamp::now);
+            tar.append(
+                &format!("{base}/Chart.lock"),
+                lock.to_yaml().as_bytes(),
+                mtime(generated),
+            )
+            .map_err(io_err)?;
+        }
+    }
+    let files = chart
+        .values
+        .iter()
+        .chain(chart.schema.iter())
+        .chain(chart.templates.iter())
+        .chain(chart.files.iter());
+    for f in files {
+        write_file(tar, &base, f)?;
+    }
+    for sub in &chart.subcharts {
+        write_chart(tar, sub, &format!("{base}/charts/"))?;
+    }
+    Ok(())
+}
+
+fn write_file<W: Write>(tar: &mut TarWriter<W>, base: &str, f: &ChartFile) -> Result<(), Error> {
+    let name = format!("{base}/{}", f.name);
+    let io_err = |source| Error::Write {
+        path: PathBuf::from(&name),
+        source,
+    };
+    let size = f.size();
+    tar.write_header(&name, size, f.mtime.round_to_second().unix_seconds())
+        .map_err(io_err)?;
+    f.copy_to(tar.data_writer())?;
+    tar.pad(size).map_err(io_err)
 }

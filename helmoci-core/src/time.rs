@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::Error;
 
 /// An instant in whole seconds since the Unix epoch (UTC), with optional nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     secs: i64,
     nanos: u32,
@@ -117,6 +117,86 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Parses RFC 3339 (`2024-01-02T03:04:05.123456+01:00`, `…Z`), as Go's `time.Time`
+    /// JSON decoding accepts it. `None` when it is not RFC 3339.
+    ///
+    /// ```
+    /// use helmoci_core::time::Timestamp;
+    /// let t = Timestamp::parse_rfc3339("2023-11-14T23:13:20.5+01:00").unwrap();
+    /// assert_eq!((t.unix_seconds(), t.subsec_nanos()), (1_700_000_000, 500_000_000));
+    /// ```
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let b = text.as_bytes();
+        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+            return None;
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<i64> {
+            let s = text.get(r)?;
+            if s.bytes().all(|c| c.is_ascii_digit()) {
+                s.parse().ok()
+            } else {
+                None
+            }
+        };
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let mut i = 19;
+        let mut nanos: u32 = 0;
+        if b.get(i) == Some(&b'.') {
+            let start = i + 1;
+            i = start;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let frac = &text[start..i];
+            if frac.is_empty() || frac.len() > 9 {
+                return None;
+            }
+            nanos = format!("{frac:0<9}").parse().ok()?;
+        }
+        let offset = match &text[i..] {
+            "Z" | "z" => 0,
+            zone if zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) => {
+                if zone.as_bytes()[3] != b':' {
+                    return None;
+                }
+                let zh = num(i + 1..i + 3)?;
+                let zm = num(i + 4..i + 6)?;
+                let off = zh * 3600 + zm * 60;
+                if zone.starts_with('-') {
+                    -off
+                } else {
+                    off
+                }
+            }
+            _ => return None,
+        };
+        let days = days_from_civil(y, mo as u32, d as u32);
+        Some(Timestamp {
+            secs: days * 86_400 + h * 3600 + mi * 60 + s - offset,
+            nanos,
+        })
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Splits Unix seconds into UTC (year, month, day, hour, minute, second).
 fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = secs.div_euclid(86_400);
@@ -165,6 +245,16 @@ mod tests {
             nanos: 123_450_000,
         };
         assert_eq!(t.to_rfc3339_nano(), "2023-11-14T22:13:20.12345Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        for secs in [0, 951_782_400, 1_700_000_000, 4_102_444_799] {
+            let t = Timestamp::from_unix(secs);
+            assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
+        }
+        assert!(Timestamp::parse_rfc3339("2024-01-02").is_none());
+        assert!(Timestamp::parse_rfc3339("2024-13-02T00:00:00Z").is_none());
     }
 
     #[test]

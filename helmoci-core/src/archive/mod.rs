@@ -2,4 +2,8 @@
 //! safe, bounded reader.
 
 pub(crate) mod gzip;
+mod read;
+pub use read::{
+    check_gzip_magic, read_archive, ArchiveEntry, Limits, MAX_CHART_SIZE, MAX_FILE_SIZE,
+};
 pub(crate) mod tar_writer;

@@ -56,9 +56,9 @@ impl<W: Write> TarWriter<W> {
         self.out.write_all(&block)
     }
 
-    /// Writes file data (part of the `size` promised by the header).
-    pub(crate) fn write_data(&mut self, data: &[u8]) -> io::Result<()> {
-        self.out.write_all(data)
+    /// The writer for an entry's data (exactly the `size` promised by the header).
+    pub(crate) fn data_writer(&mut self) -> &mut W {
+        &mut self.out
     }
 
     /// Pads the entry's data of `size` bytes to a whole block.
@@ -73,7 +73,7 @@ impl<W: Write> TarWriter<W> {
     /// Writes a whole entry.
     pub(crate) fn append(&mut self, name: &str, data: &[u8], mtime: i64) -> io::Result<()> {
         self.write_header(name, data.len() as u64, mtime)?;
-        self.write_data(data)?;
+        self.out.write_all(data)?;
         self.pad(data.len() as u64)
     }
 

@@ -6,6 +6,13 @@
 
 use std::collections::BTreeMap;
 
+pub(crate) mod decode;
+mod encode;
+mod validate;
+
+pub use decode::Warning;
+pub use validate::sanitize;
+
 use crate::json::JsonWriter;
 use crate::value::Value;
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Side-by-side timing of helmoci and Helm (the official v4 SDK, helm-python-sdk).
+
+Each operation runs as a fresh process, alternating helmoci and Helm, on the same charts
+(and, for push/pull, the same local registry). For every (operation, chart) it prints the
+median wall time, CPU time (user+sys) and peak RSS of each process, and two ratios:
+  - whole: Helm's whole process (interpreter + SDK load + call) / helmoci's whole process
+  - sdk:   the Helm SDK call alone, timed inside its process / helmoci's whole process
+The second is the strict one: it gives Helm no start-up cost at all.
+
+usage: python3 benches/side_by_side.py [--runs N] [--ops package,push,pull]
+Needs: a release build (it runs `cargo build --release` itself), HELMOCI_PYTHON or .venv with
+helm_python, and for push/pull the docker-registry binary.
+"""
+import argparse, json, os, platform, shutil, socket, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = os.environ.get("HELMOCI_PYTHON") or os.path.join(ROOT, ".venv", "bin", "python")
+HELMOCI = os.path.join(ROOT, "target", "release", "helmoci")
+
+
+def run_measured(argv, env=None):
+    """Runs argv as a child; returns (wall s, CPU s, peak RSS MiB, stdout)."""
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            out = os.open(OUTFILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(out, 1)
+            os.dup2(devnull, 2)
+            os.execvpe(argv[0], argv, env or os.environ)
+        finally:
+            os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"command failed ({status}): {' '.join(argv)}")
+    with open(OUTFILE) as f:
+        out = f.read()
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out
+
+
+OUTFILE = os.path.join(tempfile.gettempdir(), f"side_by_side_{os.getpid()}.out")
+
+HELM_SNIPPET = """
+import sys, time, json
+import helm_python as h
+op = sys.argv[1]
+t = time.perf_counter()
+if op == "package":
+    h.package(sys.argv[2], destination=sys.argv[3])
+elif op == "push":
+    h.push(sys.argv[2], sys.argv[3], plain_http=True)
+elif op == "pull":
+    h.pull(sys.argv[2], version=sys.argv[3], destination=sys.argv[4], plain_http=True)
+print(json.dumps({"sdk": time.perf_counter() - t}))
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_registry(tmp):
+    binary = os.environ.get("HELMOCI_REGISTRY_BIN") or shutil.which("docker-registry")
+    if not binary:
+        raise SystemExit("docker-registry not found (apt-get install docker-registry)")
+    port = free_port()
+    cfg = os.path.join(tmp, "registry.yml")
+    with open(cfg, "w") as f:
+        f.write(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {tmp}/registry-data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n")
+    proc = subprocess.Popen([binary, "serve", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("registry did not start")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--ops", default="package,push,pull")
+    ap.add_argument("--charts", default="small,templates2000,big80mib")
+    args = ap.parse_args()
+    ops = args.ops.split(",")
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "helmoci-examples", "-p", "helmoci-benches"], cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix="side-by-side-")
+    charts_dir = os.path.join(tmp, "charts")
+    subprocess.run([os.path.join(ROOT, "target", "release", "make-charts"), charts_dir], check=True, stdout=subprocess.DEVNULL)
+    registry = None
+    if "push" in ops or "pull" in ops:
+        registry, port = start_registry(tmp)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    rows = []
+    try:
+        for chart in args.charts.split(","):
+            src = os.path.join(charts_dir, chart)
+            tgz_dir = os.path.join(tmp, "tgz")
+            os.makedirs(tgz_dir, exist_ok=True)
+            subprocess.run([HELMOCI, "package", src, "-d", tgz_dir], check=True, stdout=subprocess.DEVNULL, env=env)
+            tgz = os.path.join(tgz_dir, f"{chart}-1.0.0.tgz")
+            for op in ops:
+                ours, helm = [], []
+                for run in range(args.runs):
+                    out = os.path.join(tmp, "out", op, str(run))
+                    os.makedirs(out, exist_ok=True)
+                    if op == "package":
+                        o = [HELMOCI, "package", src, "-d", out]
+                        hp = [PY, "-c", HELM_SNIPPET, "package", src, out]
+                    elif op == "push":
+                        o = [HELMOCI, "push", tgz, f"oci://127.0.0.1:{port}/ours{run}", "--plain-http"]
+                        hp = [PY, "-c", HELM_SNIPPET, "push", tgz, f"oci://127.0.0.1:{port}/helm{run}"]
+                    else:
+                        o = [HELMOCI, "pull", f"oci://127.0.0.1:{port}/ours0/{chart}", "--version", "1.0.0", "-d", out, "--plain-http"]
+                        hp = [PY, "-c", HELM_SNIPPET, "pull", f"oci://127.0.0.1:{port}/helm0/{chart}", "1.0.0", out + "-helm"]
+                    wall, cpu, rss, _ = run_measured(o, env)
+                    ours.append((wall, cpu, rss))
+                    wall, cpu, rss, text = run_measured(hp, env)
+                    helm.append((wall, cpu, rss, json.loads(text.strip().splitlines()[-1])["sdk"]))
+                med = lambda xs, i: statistics.median(x[i] for x in xs)
+                rows.append((op, chart, med(ours, 0), med(ours, 1), max(x[2] for x in ours),
+                             med(helm, 0), med(helm, 3), med(helm, 1), max(x[2] for x in helm)))
+    finally:
+        if registry:
+            registry.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"# side by side, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, median of {args.runs}")
+    print("| operation | chart | helmoci wall | helmoci CPU | helmoci RSS | Helm wall (process) | Helm SDK call | Helm CPU | Helm RSS | ratio vs process | ratio vs SDK call |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for op, chart, ow, oc, orss, hw, hs, hc, hrss in rows:
+        print(f"| {op} | {chart} | {ow*1000:.1f} ms | {oc*1000:.1f} ms | {orss:.1f} MiB | {hw*1000:.1f} ms | {hs*1000:.1f} ms | {hc*1000:.1f} ms | {hrss:.1f} MiB | {hw/ow:.2f}x | {hs/ow:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
