@@ -1,7 +1,7 @@
 //! Hostile and malformed archives: each gets a typed error naming the rule, within bounded
 //! time and memory; controls that must be accepted are accepted.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use helmoci_core::archive::{read_archive, Limits};
 use helmoci_core::load::{load_archive, LoadOptions};
@@ -232,7 +232,7 @@ rejected!(
 );
 rejected!(
     not_gzip,
-    b"apiVersion: v2\nname: x\n".to_vec(),
+    *b"apiVersion: v2\nname: x\n",
     Error::NotGzip { .. },
     "gzipped"
 );
