@@ -351,7 +351,8 @@ impl ConfigFile {
     }
 
     /// The file as Helm writes it: `json.MarshalIndent(content, "", "\t")`, no final newline.
-    /// `auths` is always present (`{}` when empty); other keys keep their values.
+    /// `auths` is always present (`{}` when empty), an empty or null `credsStore` is dropped
+    /// (as oras-go does), and other keys keep their values.
     pub fn to_json(&self) -> String {
         let mut auths = String::from("{");
         for (i, (key, raw)) in self.auths.iter().enumerate() {
@@ -370,7 +371,13 @@ impl ConfigFile {
             write_str(&mut s, &self.creds_store);
             replaced.insert(CREDS_STORE, s);
         }
-        let mut keys: Vec<&str> = self.content.keys().map(String::as_str).collect();
+        // oras-go drops an empty (or null) `credsStore` on save.
+        let mut keys: Vec<&str> = self
+            .content
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != CREDS_STORE || !self.creds_store.is_empty())
+            .collect();
         keys.extend(replaced.keys().copied());
         keys.sort_unstable();
         keys.dedup();

@@ -233,12 +233,20 @@ impl CredentialStore {
         }
         let mut file = ConfigFile::load_or_empty(&path)?;
         if let Some((helper, detected)) = self.helper_for(&file, &key) {
+            if matches!(credential, Credential::RegistryToken(_)) {
+                return Err(Error::CannotStore {
+                    registry: registry.to_string(),
+                    reason: "a registry token cannot be kept in a credential helper; \
+                             store it in a file without credsStore/credHelpers",
+                });
+            }
             self.helper(&helper)
                 .store(&key, credential)
                 .map_err(|source| Error::Helper {
+                    helper: helper.clone(),
                     action: HelperAction::Store,
                     key: key.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             if detected {
                 file.set_creds_store(&helper);
@@ -276,9 +284,10 @@ impl CredentialStore {
                 .helper(&helper)
                 .erase(&key)
                 .map_err(|source| Error::Helper {
+                    helper: helper.clone(),
                     action: HelperAction::Erase,
                     key: key.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             let location = Location::Helper {
                 config: path,
