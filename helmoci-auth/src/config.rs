@@ -28,6 +28,7 @@ use base64::Engine;
 use helmoci_core::json::write_str;
 use serde_json::value::RawValue;
 
+use crate::indent::indent_go;
 use crate::registry::{key_hostname, key_is_docker_hub};
 use crate::{Credential, Error, Result, Secret};
 
@@ -539,76 +540,4 @@ fn string(raw: &RawValue) -> std::result::Result<String, &'static str> {
         "null" => Ok(String::new()),
         other => Err(other),
     }
-}
-
-/// Go's `json.MarshalIndent(…, "", "\t")` applied to valid JSON text: drops insignificant
-/// whitespace, escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings (Go's `compact` with
-/// HTML escaping), and indents with tabs, writing empty containers as `{}` and `[]`.
-pub(crate) fn indent_go(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() * 2);
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.extend(std::iter::repeat_n('\t', depth));
-    };
-    let (mut in_string, mut escaped) = (false, false);
-    let (mut need_indent, mut depth) = (false, 0usize);
-    for c in json.chars() {
-        if in_string {
-            match c {
-                _ if escaped => {
-                    escaped = false;
-                    out.push(c);
-                }
-                '\\' => {
-                    escaped = true;
-                    out.push(c);
-                }
-                '"' => {
-                    in_string = false;
-                    out.push(c);
-                }
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                '\u{2028}' => out.push_str("\\u2028"),
-                '\u{2029}' => out.push_str("\\u2029"),
-                _ => out.push(c),
-            }
-            continue;
-        }
-        if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            continue;
-        }
-        if need_indent && c != '}' && c != ']' {
-            need_indent = false;
-            depth += 1;
-            newline(&mut out, depth);
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                need_indent = true;
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            '}' | ']' => {
-                if need_indent {
-                    need_indent = false;
-                } else {
-                    depth = depth.saturating_sub(1);
-                    newline(&mut out, depth);
-                }
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }

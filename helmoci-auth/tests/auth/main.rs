@@ -4,6 +4,7 @@ mod helpers;
 mod interop;
 mod malformed;
 mod matching;
+mod messages;
 mod props;
 mod secrets;
 mod store;

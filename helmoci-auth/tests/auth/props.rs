@@ -140,3 +140,47 @@ proptest! {
         prop_assert_eq!(again.credential("t.example").unwrap(), Some(Credential::IdentityToken(token.into())));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The whole store over files on disk: arbitrary bytes in any of the three files never
+    /// panic, and every error names a file.
+    #[test]
+    fn arbitrary_files_never_panic_the_store(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        json in config_value(),
+        which in 0usize..3,
+    ) {
+        let env = crate::support::Env::new();
+        let paths = [&env.helm, &env.docker, &env.podman];
+        env.write(paths[which], "");
+        std::fs::write(paths[which], &bytes).unwrap();
+        env.write(paths[(which + 1) % 3], &json.to_string());
+        let store = env.store();
+        let r: Registry = "h.example".parse().unwrap();
+        // Every error names the file, except a helper's failure, which names the helper.
+        let named = |e: &helmoci_auth::Error| {
+            if matches!(e, helmoci_auth::Error::Helper { .. }) {
+                return true;
+            }
+            let text = e.to_string();
+            paths.iter().any(|p| text.contains(&p.display().to_string()))
+        };
+        if let Err(e) = store.lookup(&r, Some("org/repo")) {
+            prop_assert!(named(&e), "{}", e);
+        }
+        match store.login(&r, &Credential::basic("u", "p"), helmoci_auth::StoreTarget::HelmConfig) {
+            Ok(_) => {
+                let found = store.lookup(&r, None);
+                if let Ok(found) = found {
+                    prop_assert_eq!(found.credential, Credential::basic("u", "p"));
+                }
+            }
+            Err(e) => prop_assert!(named(&e), "{}", e),
+        }
+        if let Err(e) = store.logout(&r, helmoci_auth::StoreTarget::HelmConfig) {
+            prop_assert!(named(&e), "{}", e);
+        }
+    }
+}
