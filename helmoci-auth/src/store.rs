@@ -214,7 +214,7 @@ impl CredentialStore {
     /// This does not contact the registry; verifying the credential first is the caller's job.
     ///
     /// # Errors
-    /// [`Error::ColonInUsername`], [`Error::CannotStore`] for an anonymous credential,
+    /// [`Error::ColonInUsername`], [`Error::CannotStore`] for an anonymous or empty credential,
     /// [`Error::Helper`] when the helper fails (nothing else is written then), the read and
     /// parse errors of [`ConfigFile::load`], and [`Error::WriteConfig`].
     pub fn login(
@@ -225,10 +225,16 @@ impl CredentialStore {
     ) -> Result<Location> {
         let path = self.writable(target)?;
         let key = registry.server_key().to_owned();
-        if credential.is_anonymous() {
+        let empty = match credential {
+            Credential::Anonymous => true,
+            Credential::Basic { username, password } => username.is_empty() && password.is_empty(),
+            Credential::IdentityToken(t) | Credential::RegistryToken(t) => t.is_empty(),
+        };
+        if empty {
             return Err(Error::CannotStore {
                 registry: registry.to_string(),
-                reason: "the credential is anonymous; give a username and password or a token",
+                reason:
+                    "the credential is anonymous or empty; give a username and password or a token",
             });
         }
         let mut file = ConfigFile::load_or_empty(&path)?;

@@ -212,3 +212,19 @@ fn tolerated_like_go() {
         Some(Credential::basic("user", "p"))
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.docker.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&env.docker)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("note: mkfifo unavailable; skipping");
+        return;
+    }
+    let err = env.store().lookup(&reg("h.example"), None).unwrap_err();
+    assert!(matches!(err, Error::NotAFile { .. }), "{err:?}");
+}

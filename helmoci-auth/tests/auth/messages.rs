@@ -68,8 +68,8 @@ fn store_messages() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot store credentials for localhost:5000: the credential is anonymous; give a \
-         username and password or a token"
+        "cannot store credentials for localhost:5000: the credential is anonymous or empty; \
+         give a username and password or a token"
     );
     let none = helmoci_auth::CredentialStore::new(Default::default());
     let err = none.logout(&r, StoreTarget::DockerConfig).unwrap_err();

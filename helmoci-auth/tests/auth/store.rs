@@ -126,17 +126,20 @@ fn colon_in_username_is_refused_and_nothing_written() {
 }
 
 #[test]
-fn anonymous_cannot_be_stored() {
+fn anonymous_and_empty_credentials_cannot_be_stored() {
     let env = Env::new();
-    let err = env
-        .store()
-        .login(
-            &reg("h.example"),
-            &Credential::Anonymous,
-            StoreTarget::HelmConfig,
-        )
-        .unwrap_err();
-    assert!(matches!(err, Error::CannotStore { .. }), "{err}");
+    for empty in [
+        Credential::Anonymous,
+        Credential::basic("", ""),
+        Credential::IdentityToken("".into()),
+        Credential::RegistryToken("".into()),
+    ] {
+        let err = env
+            .store()
+            .login(&reg("h.example"), &empty, StoreTarget::HelmConfig)
+            .unwrap_err();
+        assert!(matches!(err, Error::CannotStore { .. }), "{err}");
+    }
     assert!(!env.helm.exists());
 }
 
