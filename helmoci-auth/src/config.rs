@@ -128,6 +128,17 @@ impl ConfigFile {
     /// An empty (or all-blank) file is an empty config. Text after the first JSON value is
     /// ignored, as Go's decoder does.
     ///
+    /// ```
+    /// use helmoci_auth::{ConfigFile, Error};
+    /// let err = ConfigFile::parse("/etc/x/config.json", br#"{"auths": []}"#).unwrap_err();
+    /// assert!(matches!(err, Error::MalformedConfig { .. }));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "credentials file /etc/x/config.json is malformed: `auths` must be an object, \
+    ///      found an array; fix or remove it"
+    /// );
+    /// ```
+    ///
     /// # Errors
     /// [`Error::MalformedConfig`] for non-UTF-8 text, invalid JSON, a top level that is not
     /// an object, or `auths`, `credsStore`, `credHelpers` of the wrong type. `auths` entries
@@ -242,6 +253,14 @@ impl ConfigFile {
     /// key, else the first key (in sorted order) whose host, after stripping `http(s)://` and
     /// any path, equals `key`. For Docker Hub's key any spelling of Docker Hub matches.
     /// Returns the matching key and its credential.
+    ///
+    /// ```
+    /// use helmoci_auth::{ConfigFile, Credential};
+    /// let file = ConfigFile::parse("config.json", br#"{"auths": {"https://ghcr.io/v1/": {"auth": "dTpw"}}}"#)?;
+    /// let (key, credential) = file.find("ghcr.io")?.expect("legacy key matches");
+    /// assert_eq!((key.as_str(), credential), ("https://ghcr.io/v1/", Credential::basic("u", "p")));
+    /// # Ok::<(), helmoci_auth::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ConfigFile::credential`], for the matched entry only.

@@ -72,13 +72,16 @@ pub struct Logout {
 /// credential helpers, stored and erased like `helm registry login` / `logout`.
 ///
 /// ```
-/// use helmoci_auth::{ConfigLocations, Credential, CredentialStore, Registry, Source, StoreTarget};
+/// use helmoci_auth::{
+///     ConfigLocations, Credential, CredentialStore, DefaultHelper, Registry, Source, StoreTarget,
+/// };
 /// let dir = tempfile::tempdir()?;
 /// let locations = ConfigLocations {
 ///     helm: Some(dir.path().join("helm/registry/config.json")),
 ///     ..ConfigLocations::default()
 /// };
-/// let store = CredentialStore::new(locations);
+/// // Never: keep this example out of the desktop keyring that Helm would detect.
+/// let store = CredentialStore::new(locations).default_helper(DefaultHelper::Never);
 /// let registry: Registry = "localhost:5000".parse()?;
 /// store.login(&registry, &Credential::basic("user", "pass"), StoreTarget::HelmConfig)?;
 /// let found = store.lookup(&registry, None)?;
