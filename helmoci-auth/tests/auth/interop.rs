@@ -46,6 +46,10 @@ fn python() -> Option<PathBuf> {
 
 /// Runs Helm's logout of `host` on the credentials file `file`.
 fn helm_logout(python: &Path, home: &Path, file: &Path, host: &str) {
+    helm_logout_with_path(python, home, file, host, "/usr/bin:/bin")
+}
+
+fn helm_logout_with_path(python: &Path, home: &Path, file: &Path, host: &str, path: &str) {
     let script = "import sys, helm_python as h\n\
                   c = h.RegistryClient(credentials_file=sys.argv[1])\n\
                   c.logout(sys.argv[2])\n";
@@ -56,7 +60,7 @@ fn helm_logout(python: &Path, home: &Path, file: &Path, host: &str) {
         .env("HOME", home)
         .env("DOCKER_CONFIG", home.join("docker"))
         .env("HELM_CONFIG_HOME", home.join("helm"))
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", path)
         .output()
         .expect("run python");
     assert!(
@@ -149,4 +153,42 @@ fn helm_and_we_leave_a_missing_entry_alone() {
     if !after.is_empty() {
         assert_eq!(after, odd);
     }
+}
+
+#[test]
+fn helm_erases_through_the_helper_we_stored_with() -> TestResult {
+    let Some(python) = python() else {
+        return Ok(());
+    };
+    let env = Env::new();
+    env.install_test_helper("helmocitest");
+    let original = r#"{"credsStore": "helmocitest"}"#;
+    env.write(&env.helm, original);
+    let store = env.store();
+    let registry: Registry = "localhost:5000".parse()?;
+    store.login(
+        &registry,
+        &Credential::basic("user", "pass"),
+        StoreTarget::HelmConfig,
+    )?;
+    assert_eq!(env.helper_entries(), 1);
+    let path = format!("{}:/usr/bin:/bin", env.bin.display());
+    helm_logout_with_path(&python, env.dir.path(), &env.helm, "localhost:5000", &path);
+    assert_eq!(
+        env.helper_entries(),
+        0,
+        "Helm erased our entry through the helper"
+    );
+    assert!(
+        env.helper_log().ends_with("erase\n"),
+        "{}",
+        env.helper_log()
+    );
+    assert_eq!(
+        fs::read_to_string(&env.helm)?,
+        original,
+        "neither of us rewrote the file"
+    );
+    assert!(store.lookup(&registry, None)?.credential.is_anonymous());
+    Ok(())
 }
