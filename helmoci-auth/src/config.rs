@@ -28,6 +28,7 @@ use base64::Engine;
 use helmoci_core::json::write_str;
 use serde_json::value::RawValue;
 
+use crate::indent::indent_go;
 use crate::registry::{key_hostname, key_is_docker_hub};
 use crate::{Credential, Error, Result, Secret};
 
@@ -126,6 +127,17 @@ impl ConfigFile {
     ///
     /// An empty (or all-blank) file is an empty config. Text after the first JSON value is
     /// ignored, as Go's decoder does.
+    ///
+    /// ```
+    /// use helmoci_auth::{ConfigFile, Error};
+    /// let err = ConfigFile::parse("/etc/x/config.json", br#"{"auths": []}"#).unwrap_err();
+    /// assert!(matches!(err, Error::MalformedConfig { .. }));
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "credentials file /etc/x/config.json is malformed: `auths` must be an object, \
+    ///      found an array; fix or remove it"
+    /// );
+    /// ```
     ///
     /// # Errors
     /// [`Error::MalformedConfig`] for non-UTF-8 text, invalid JSON, a top level that is not
@@ -242,6 +254,14 @@ impl ConfigFile {
     /// any path, equals `key`. For Docker Hub's key any spelling of Docker Hub matches.
     /// Returns the matching key and its credential.
     ///
+    /// ```
+    /// use helmoci_auth::{ConfigFile, Credential};
+    /// let file = ConfigFile::parse("config.json", br#"{"auths": {"https://ghcr.io/v1/": {"auth": "dTpw"}}}"#)?;
+    /// let (key, credential) = file.find("ghcr.io")?.expect("legacy key matches");
+    /// assert_eq!((key.as_str(), credential), ("https://ghcr.io/v1/", Credential::basic("u", "p")));
+    /// # Ok::<(), helmoci_auth::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`ConfigFile::credential`], for the matched entry only.
     pub fn find(&self, key: &str) -> Result<Option<(String, Credential)>> {
@@ -351,7 +371,8 @@ impl ConfigFile {
     }
 
     /// The file as Helm writes it: `json.MarshalIndent(content, "", "\t")`, no final newline.
-    /// `auths` is always present (`{}` when empty); other keys keep their values.
+    /// `auths` is always present (`{}` when empty), an empty or null `credsStore` is dropped
+    /// (as oras-go does), and other keys keep their values.
     pub fn to_json(&self) -> String {
         let mut auths = String::from("{");
         for (i, (key, raw)) in self.auths.iter().enumerate() {
@@ -370,7 +391,13 @@ impl ConfigFile {
             write_str(&mut s, &self.creds_store);
             replaced.insert(CREDS_STORE, s);
         }
-        let mut keys: Vec<&str> = self.content.keys().map(String::as_str).collect();
+        // oras-go drops an empty (or null) `credsStore` on save.
+        let mut keys: Vec<&str> = self
+            .content
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != CREDS_STORE || !self.creds_store.is_empty())
+            .collect();
         keys.extend(replaced.keys().copied());
         keys.sort_unstable();
         keys.dedup();
@@ -532,76 +559,4 @@ fn string(raw: &RawValue) -> std::result::Result<String, &'static str> {
         "null" => Ok(String::new()),
         other => Err(other),
     }
-}
-
-/// Go's `json.MarshalIndent(…, "", "\t")` applied to valid JSON text: drops insignificant
-/// whitespace, escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings (Go's `compact` with
-/// HTML escaping), and indents with tabs, writing empty containers as `{}` and `[]`.
-pub(crate) fn indent_go(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() * 2);
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.extend(std::iter::repeat_n('\t', depth));
-    };
-    let (mut in_string, mut escaped) = (false, false);
-    let (mut need_indent, mut depth) = (false, 0usize);
-    for c in json.chars() {
-        if in_string {
-            match c {
-                _ if escaped => {
-                    escaped = false;
-                    out.push(c);
-                }
-                '\\' => {
-                    escaped = true;
-                    out.push(c);
-                }
-                '"' => {
-                    in_string = false;
-                    out.push(c);
-                }
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                '\u{2028}' => out.push_str("\\u2028"),
-                '\u{2029}' => out.push_str("\\u2029"),
-                _ => out.push(c),
-            }
-            continue;
-        }
-        if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            continue;
-        }
-        if need_indent && c != '}' && c != ']' {
-            need_indent = false;
-            depth += 1;
-            newline(&mut out, depth);
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                need_indent = true;
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            '}' | ']' => {
-                if need_indent {
-                    need_indent = false;
-                } else {
-                    depth = depth.saturating_sub(1);
-                    newline(&mut out, depth);
-                }
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }

@@ -103,15 +103,19 @@ pub enum Error {
     },
     /// A credential helper failed while storing or erasing (lookups turn helper failures
     /// into warnings instead).
-    #[error("credential helper failed to {action} credentials for {key}")]
+    #[error(
+        "credential helper docker-credential-{helper} failed to {action} credentials for {key}"
+    )]
     Helper {
+        /// The helper's name (`pass` for `docker-credential-pass`).
+        helper: String,
         /// What was attempted.
         action: HelperAction,
         /// The server key sent to the helper.
         key: String,
         /// What went wrong.
         #[source]
-        source: HelperError,
+        source: Box<HelperError>,
     },
 }
 

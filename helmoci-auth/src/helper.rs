@@ -9,7 +9,8 @@
 //!
 //! Every run is bounded: a timeout (default 10 s) after which the helper is killed, and a cap
 //! on its output (default 1 MiB). Helper messages are shortened to one line and never
-//! repeat the secret that was sent to them.
+//! repeat the secret that was sent to them. Only the helper process itself is killed; a
+//! process it started and left running is not waited for.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -490,12 +491,9 @@ fn reader<R: Read + Send + 'static>(
         let mut buf = Vec::new();
         let mut limited = pipe.take(cap as u64 + 1);
         let result = limited.read_to_end(&mut buf).map(|_| buf);
-        let over = matches!(&result, Ok(b) if b.len() > cap);
         let _ = tx.send(result);
-        if !over {
-            // Keep draining so the helper never blocks on a full pipe.
-            let _ = io::copy(&mut limited.into_inner(), &mut io::sink());
-        }
+        // Keep draining so the helper never blocks on a full pipe.
+        let _ = io::copy(&mut limited.into_inner(), &mut io::sink());
     });
     rx
 }

@@ -13,6 +13,25 @@
 //! - [`ConfigFile`]: the Docker-format file (Helm, Docker, Podman) with Helm's exact writer;
 //! - [`CredentialHelper`]: the `get|store|erase|list` protocol with a timeout and output cap.
 //!
+//! # Lookup order
+//!
+//! 1. explicit credentials, for their registry only;
+//! 2. Helm's registry config;
+//! 3. Docker's `config.json`;
+//! 4. Podman's `auth.json` files (repository-scoped keys, longest prefix wins);
+//! 5. anonymous.
+//!
+//! In the Helm and Docker files: `credHelpers[key]`, else `credsStore`, else `auths` (exact
+//! key, then `http(s)://` and path stripped); Docker Hub's key is
+//! `https://index.docker.io/v1/`. Details in [`CredentialStore::lookup`].
+//!
+//! # Deviation from Helm
+//!
+//! Helm reads neither Podman's files nor `$REGISTRY_AUTH_FILE`, and a failing credential
+//! helper aborts its whole lookup. Here a helper that is missing, fails, hangs (killed after
+//! a timeout) or prints garbage becomes a [`Warning`] and the lookup goes on. Writing is
+//! byte-identical to Helm's.
+//!
 //! ```
 //! use helmoci_auth::{ConfigLocations, Credential, CredentialStore, Registry};
 //! let dir = tempfile::tempdir()?;
@@ -30,6 +49,7 @@ pub mod config;
 pub mod credential;
 pub mod error;
 pub mod helper;
+mod indent;
 pub mod locations;
 pub mod lookup;
 pub mod registry;

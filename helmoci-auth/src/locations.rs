@@ -123,9 +123,9 @@ impl ConfigLocations {
         }
     }
 
-    /// The path of one kind's file that login and logout write: [`ConfigLocations::helm`] or
-    /// [`ConfigLocations::docker`] (Podman files are only read).
-    pub fn writable(&self, kind: ConfigKind) -> Option<&PathBuf> {
+    /// The file of one kind: [`ConfigLocations::helm`], [`ConfigLocations::docker`], or the
+    /// first Podman file.
+    pub(crate) fn writable(&self, kind: ConfigKind) -> Option<&PathBuf> {
         match kind {
             ConfigKind::Helm => self.helm.as_ref(),
             ConfigKind::Docker => self.docker.as_ref(),

@@ -88,6 +88,24 @@ impl CredentialStore {
     /// explicit credentials here apply to their registry only. For Docker Hub, `auths` keys
     /// naming Docker Hub in any spelling match, not only `https://index.docker.io/v1/`.
     ///
+    /// ```
+    /// use helmoci_auth::{ConfigKind, ConfigLocations, Credential, CredentialStore, Source};
+    /// let dir = tempfile::tempdir()?;
+    /// let podman = dir.path().join("auth.json");
+    /// std::fs::write(&podman, r#"{"auths": {
+    ///     "quay.io": {"auth": "YW55OnB3"},
+    ///     "quay.io/org/app": {"auth": "YXBwOnB3"}
+    /// }}"#)?;
+    /// let store = CredentialStore::new(ConfigLocations { podman: vec![podman], ..Default::default() });
+    /// let quay = "quay.io".parse()?;
+    /// let app = store.lookup(&quay, Some("org/app"))?;
+    /// assert_eq!(app.credential, Credential::basic("app", "pw"));
+    /// assert!(matches!(app.source, Source::Config { kind: ConfigKind::Podman, .. }));
+    /// assert_eq!(store.lookup(&quay, Some("org/db"))?.credential, Credential::basic("any", "pw"));
+    /// assert!(store.lookup(&"ghcr.io".parse()?, None)?.credential.is_anonymous());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// A credentials file that cannot be read or is malformed, including the matched
     /// `auths` entry ([`crate::Error::MalformedConfig`], [`crate::Error::MalformedEntry`],

@@ -72,13 +72,16 @@ pub struct Logout {
 /// credential helpers, stored and erased like `helm registry login` / `logout`.
 ///
 /// ```
-/// use helmoci_auth::{ConfigLocations, Credential, CredentialStore, Registry, Source, StoreTarget};
+/// use helmoci_auth::{
+///     ConfigLocations, Credential, CredentialStore, DefaultHelper, Registry, Source, StoreTarget,
+/// };
 /// let dir = tempfile::tempdir()?;
 /// let locations = ConfigLocations {
 ///     helm: Some(dir.path().join("helm/registry/config.json")),
 ///     ..ConfigLocations::default()
 /// };
-/// let store = CredentialStore::new(locations);
+/// // Never: keep this example out of the desktop keyring that Helm would detect.
+/// let store = CredentialStore::new(locations).default_helper(DefaultHelper::Never);
 /// let registry: Registry = "localhost:5000".parse()?;
 /// store.login(&registry, &Credential::basic("user", "pass"), StoreTarget::HelmConfig)?;
 /// let found = store.lookup(&registry, None)?;
@@ -214,7 +217,7 @@ impl CredentialStore {
     /// This does not contact the registry; verifying the credential first is the caller's job.
     ///
     /// # Errors
-    /// [`Error::ColonInUsername`], [`Error::CannotStore`] for an anonymous credential,
+    /// [`Error::ColonInUsername`], [`Error::CannotStore`] for an anonymous or empty credential,
     /// [`Error::Helper`] when the helper fails (nothing else is written then), the read and
     /// parse errors of [`ConfigFile::load`], and [`Error::WriteConfig`].
     pub fn login(
@@ -225,20 +228,34 @@ impl CredentialStore {
     ) -> Result<Location> {
         let path = self.writable(target)?;
         let key = registry.server_key().to_owned();
-        if credential.is_anonymous() {
+        let empty = match credential {
+            Credential::Anonymous => true,
+            Credential::Basic { username, password } => username.is_empty() && password.is_empty(),
+            Credential::IdentityToken(t) | Credential::RegistryToken(t) => t.is_empty(),
+        };
+        if empty {
             return Err(Error::CannotStore {
                 registry: registry.to_string(),
-                reason: "the credential is anonymous; give a username and password or a token",
+                reason:
+                    "the credential is anonymous or empty; give a username and password or a token",
             });
         }
         let mut file = ConfigFile::load_or_empty(&path)?;
         if let Some((helper, detected)) = self.helper_for(&file, &key) {
+            if matches!(credential, Credential::RegistryToken(_)) {
+                return Err(Error::CannotStore {
+                    registry: registry.to_string(),
+                    reason: "a registry token cannot be kept in a credential helper; \
+                             store it in a file without credsStore/credHelpers",
+                });
+            }
             self.helper(&helper)
                 .store(&key, credential)
                 .map_err(|source| Error::Helper {
+                    helper: helper.clone(),
                     action: HelperAction::Store,
                     key: key.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             if detected {
                 file.set_creds_store(&helper);
@@ -276,9 +293,10 @@ impl CredentialStore {
                 .helper(&helper)
                 .erase(&key)
                 .map_err(|source| Error::Helper {
+                    helper: helper.clone(),
                     action: HelperAction::Erase,
                     key: key.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             let location = Location::Helper {
                 config: path,
