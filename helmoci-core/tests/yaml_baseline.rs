@@ -3,13 +3,15 @@
 //! helm-python-sdk): for each Chart.yaml, what Helm loaded and what it archived.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use helmoci_core::value::Value;
 use helmoci_core::yaml::{self, Node, NodeValue};
 use serde_json::Value as Json;
 
 /// Cases in yaml_baseline.json; a silently emptied or truncated fixture fails here.
-const CASES: usize = 240;
+const CASES: usize = 340;
 
 const FIXTURE: &str = include_str!("fixtures/baseline/yaml_baseline.json");
 
@@ -222,5 +224,65 @@ fn archived_chart_yaml_reads_back_to_the_same_metadata() {
             .expect("Helm's output parses")
             .expect("not empty");
         assert_eq!(root.resolve(), json_to_value(md), "{}", case["name"]);
+    }
+}
+
+/// The python that has helm-python-sdk: `HELMOCI_PYTHON`, else `/tmp/hvenv/bin/python`.
+/// `None` (with a note) when there is none; with `CI=true` that is a failure.
+fn helm_python() -> Option<PathBuf> {
+    let python = std::env::var_os("HELMOCI_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/tmp/hvenv/bin/python")).filter(|p| p.exists()));
+    let usable = python.as_ref().is_some_and(|p| {
+        Command::new(p)
+            .args(["-c", "import helm_python"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if usable {
+        return python;
+    }
+    let note = format!("no python with helm_python (HELMOCI_PYTHON={python:?})");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{note}: CI=true requires the live Helm baseline");
+    }
+    eprintln!("skipping the live Helm comparison: {note}");
+    None
+}
+
+/// Regenerates the baseline with the real Helm and checks the committed fixture is current.
+#[test]
+fn committed_baseline_matches_live_helm() {
+    let Some(python) = helm_python() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("yaml_baseline.json");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/baseline/make_yaml_baseline.py");
+    let run = Command::new(&python)
+        .arg(&script)
+        .arg(&out)
+        .output()
+        .expect("run the generator");
+    assert!(
+        run.status.success(),
+        "generator failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let live: Json = serde_json::from_slice(&std::fs::read(&out).expect("generated baseline"))
+        .expect("generated baseline is JSON");
+    let committed: Json = serde_json::from_str(FIXTURE).expect("committed baseline is JSON");
+    let live_cases = live["cases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        live_cases.len(),
+        CASES,
+        "live Helm produced a different number of cases"
+    );
+    for (l, c) in live_cases.iter().zip(cases()) {
+        assert_eq!(
+            l, &c,
+            "case {} differs from the committed baseline (Helm {} live, {} committed); \
+             regenerate yaml_baseline.json with make_yaml_baseline.py",
+            c["name"], live["helm"], committed["helm"]
+        );
     }
 }

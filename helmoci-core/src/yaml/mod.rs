@@ -36,6 +36,7 @@ mod emit;
 mod parse;
 mod resolve;
 mod sort;
+mod style;
 
 pub use sort::key_less;
 

@@ -13,6 +13,11 @@
 pub fn key_less(a: &str, b: &str) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    less_chars(&ar, &br)
+}
+
+/// [`key_less`] on keys already split into characters (Go's `[]rune`).
+fn less_chars(ar: &[char], br: &[char]) -> bool {
     for i in 0..ar.len().min(br.len()) {
         if ar[i] == br[i] {
             continue;
@@ -69,6 +74,7 @@ fn digit_value(c: char) -> i64 {
 /// never panics, even when `key_less` is not a strict weak order for some exotic set of keys
 /// (Go's sort gives an unspecified order then, as does this).
 pub(crate) fn sorted_order(keys: &[&str]) -> Vec<usize> {
+    let keys: Vec<Vec<char>> = keys.iter().map(|k| k.chars().collect()).collect();
     let n = keys.len();
     let mut idx: Vec<usize> = (0..n).collect();
     let mut buf: Vec<usize> = vec![0; n];
@@ -80,7 +86,7 @@ pub(crate) fn sorted_order(keys: &[&str]) -> Vec<usize> {
             let end = (start + 2 * width).min(n);
             let (mut l, mut r) = (start, mid);
             for slot in &mut buf[start..end] {
-                let take_right = l >= mid || (r < end && key_less(keys[idx[r]], keys[idx[l]]));
+                let take_right = l >= mid || (r < end && less_chars(&keys[idx[r]], &keys[idx[l]]));
                 if take_right {
                     *slot = idx[r];
                     r += 1;
