@@ -44,7 +44,7 @@ impl RegistryClient {
         to: &Target,
         options: &CopyOptions,
     ) -> Result<Copied> {
-        let src = AnyStore::for_chart(self, from);
+        let src = AnyStore::for_chart(self, from, false);
         let source = resolve_in(&src, from, options.version.as_deref()).await?;
         let tag = match source.reference.tag() {
             Some(t) => Some(t.clone()),
@@ -59,7 +59,7 @@ impl RegistryClient {
                 .chart(from.name(), None)?
                 .with_digest(source.manifest.digest.clone()),
         };
-        let dst = AnyStore::for_chart(self, &reference);
+        let dst = AnyStore::for_chart(self, &reference, true);
         let blobs: Vec<&Descriptor> = std::iter::once(&source.chart.config)
             .chain(std::iter::once(&source.chart.chart))
             .chain(source.chart.provenance.as_ref())

@@ -113,7 +113,7 @@ impl RegistryClient {
     /// # Cancellation
     /// Nothing is left behind.
     pub async fn resolve(&self, chart: &ChartRef, version: Option<&str>) -> Result<Resolved> {
-        let store = AnyStore::for_chart(self, chart);
+        let store = AnyStore::for_chart(self, chart, false);
         resolve_in(&store, chart, version).await
     }
 
@@ -125,7 +125,7 @@ impl RegistryClient {
     /// # Cancellation
     /// Nothing is left behind.
     pub async fn tags(&self, chart: &ChartRef) -> Result<Tags> {
-        let store = AnyStore::for_chart(self, chart);
+        let store = AnyStore::for_chart(self, chart, false);
         let raw = store.tags().await?;
         let (sorted, skipped) = select::sort_tags(&raw);
         Ok(Tags {
@@ -149,7 +149,7 @@ impl RegistryClient {
         version: Option<&str>,
         temp_dir: &Path,
     ) -> Result<FetchedChart> {
-        let store = AnyStore::for_chart(self, chart);
+        let store = AnyStore::for_chart(self, chart, false);
         let resolved = resolve_in(&store, chart, version).await?;
         let file = download(&store, &resolved.chart.chart, temp_dir).await?;
         Ok(FetchedChart { file, resolved })
@@ -170,7 +170,7 @@ impl RegistryClient {
         tokio::fs::create_dir_all(dest)
             .await
             .map_err(|e| Error::write(dest, e))?;
-        let store = AnyStore::for_chart(self, chart);
+        let store = AnyStore::for_chart(self, chart, false);
         let resolved = resolve_in(&store, chart, options.version.as_deref()).await?;
         let name = match (resolved.reference.tag(), resolved.reference.digest()) {
             (Some(t), _) => format!("{}-{}.tgz", chart.name(), t.to_version()),

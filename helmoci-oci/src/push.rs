@@ -127,7 +127,7 @@ impl RegistryClient {
         }
         let tag = Tag::for_version(&md.version)?;
         let reference = target.chart(&md.name, Some(tag.clone()))?;
-        let store = AnyStore::for_chart(self, &reference);
+        let store = AnyStore::for_chart(self, &reference, true);
 
         let config_json = md.to_config_json();
         let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());

@@ -65,6 +65,8 @@ pub(crate) trait Store: Send + Sync {
 pub(crate) struct RegistryStore {
     pub(crate) client: RegistryClient,
     pub(crate) repo: Reference,
+    /// Ask for `pull,push` tokens from the first request on.
+    pub(crate) push: bool,
 }
 
 impl Store for RegistryStore {
@@ -73,7 +75,9 @@ impl Store for RegistryStore {
     }
 
     async fn has_blob(&self, d: &Descriptor) -> Result<bool> {
-        self.client.blob_exists(&self.repo, &d.digest).await
+        self.client
+            .blob_exists_scoped(&self.repo, &d.digest, self.push)
+            .await
     }
 
     async fn pull_blob(&self, d: &Descriptor, out: &mut tokio::fs::File) -> Result<()> {
@@ -97,7 +101,7 @@ impl Store for RegistryStore {
 
     async fn resolve(&self, tag: &Tag) -> Result<Option<Descriptor>> {
         self.client
-            .resolve_manifest(&self.repo.with_tag(tag.clone()))
+            .resolve_manifest_scoped(&self.repo.with_tag(tag.clone()), self.push)
             .await
     }
 
@@ -260,11 +264,13 @@ pub(crate) enum AnyStore {
 }
 
 impl AnyStore {
-    pub(crate) fn for_chart(client: &RegistryClient, chart: &ChartRef) -> AnyStore {
+    /// The store holding `chart`; `push` when it will be written to.
+    pub(crate) fn for_chart(client: &RegistryClient, chart: &ChartRef, push: bool) -> AnyStore {
         match chart {
             ChartRef::Registry(r) => AnyStore::Registry(RegistryStore {
                 client: client.clone(),
                 repo: r.repository_only(),
+                push,
             }),
             ChartRef::Layout { dir, name, .. } => AnyStore::Layout(LayoutStore {
                 layout: Layout::new(dir.join(name)),

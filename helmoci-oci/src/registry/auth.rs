@@ -22,6 +22,8 @@ pub const MAX_TOKEN_RESPONSE: u64 = 128 * 1024;
 #[derive(Default)]
 pub(crate) struct AuthCache {
     entries: Mutex<HashMap<(String, String), Cached>>,
+    /// One authentication at a time, so concurrent requests share one token.
+    flight: tokio::sync::Mutex<()>,
 }
 
 struct Cached {
@@ -31,12 +33,18 @@ struct Cached {
 
 impl AuthCache {
     /// The header to send to `host` for `scope`, if one is known and fresh.
+    /// A `pull` scope is also served by a cached `pull,push` token for the repository.
     pub(crate) fn header(&self, host: &str, scope: &str) -> Option<String> {
         let map = self.entries.lock().ok()?;
         let fresh = |c: &&Cached| c.expires.is_none_or(|e| e > Instant::now());
-        map.get(&(host.to_owned(), String::new()))
-            .filter(fresh)
-            .or_else(|| map.get(&(host.to_owned(), scope.to_owned())).filter(fresh))
+        let get = |s: &str| map.get(&(host.to_owned(), s.to_owned())).filter(fresh);
+        get("")
+            .or_else(|| get(scope))
+            .or_else(|| {
+                scope
+                    .strip_suffix(":pull")
+                    .and_then(|base| get(&format!("{base}:pull,push")))
+            })
             .map(|c| c.header.clone())
     }
 
@@ -78,7 +86,14 @@ impl Inner {
         ctx: &Ctx,
         scope: &str,
         challenge: &Challenge,
+        sent: Option<&str>,
     ) -> Result<bool> {
+        let _flight = self.auth.flight.lock().await;
+        let current = self.auth.header(&ctx.endpoint, scope);
+        if current.is_some() && current.as_deref() != sent {
+            // Another request authenticated meanwhile.
+            return Ok(true);
+        }
         let credential = self.credential(ctx).await?;
         match challenge {
             Challenge::Basic => match credential {
@@ -90,7 +105,7 @@ impl Inner {
                         });
                     }
                     let header = basic_header(&username, password.expose());
-                    if self.auth.header(&ctx.endpoint, "").as_deref() == Some(header.as_str()) {
+                    if sent == Some(header.as_str()) {
                         return Ok(false);
                     }
                     self.auth.put(&ctx.endpoint, "", header, None);
@@ -108,7 +123,7 @@ impl Inner {
                 let token = match credential {
                     Credential::RegistryToken(t) => {
                         let header = format!("Bearer {}", t.expose());
-                        if self.auth.header(&ctx.endpoint, scope).as_deref() == Some(&header) {
+                        if sent == Some(header.as_str()) {
                             return Ok(false);
                         }
                         self.auth.put(&ctx.endpoint, scope, header, None);

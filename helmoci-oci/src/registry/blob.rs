@@ -35,7 +35,17 @@ impl RegistryClient {
     /// # Cancellation
     /// Nothing is left behind.
     pub async fn blob_exists(&self, repository: &Reference, digest: &Digest) -> Result<bool> {
-        let ctx = Self::ctx(repository, false);
+        self.blob_exists_scoped(repository, digest, false).await
+    }
+
+    /// [`blob_exists`](Self::blob_exists) asking for a push token when `push`.
+    pub(crate) async fn blob_exists_scoped(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        push: bool,
+    ) -> Result<bool> {
+        let ctx = Self::ctx(repository, push);
         let url = self
             .inner
             .url(&ctx, &format!("{}/blobs/{digest}", ctx.repository))?;

@@ -357,7 +357,7 @@ impl Inner {
                     || (status == StatusCode::FORBIDDEN && insufficient))
             {
                 if let Some(ch) = challenge {
-                    if self.authenticate(ctx, &scope, &ch).await? {
+                    if self.authenticate(ctx, &scope, &ch, auth.as_deref()).await? {
                         reauthenticated = true;
                         continue;
                     }

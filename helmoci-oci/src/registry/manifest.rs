@@ -102,7 +102,16 @@ impl RegistryClient {
     /// # Cancellation
     /// Nothing is left behind.
     pub async fn resolve_manifest(&self, reference: &Reference) -> Result<Option<Descriptor>> {
-        let ctx = Self::ctx(reference, false);
+        self.resolve_manifest_scoped(reference, false).await
+    }
+
+    /// [`resolve_manifest`](Self::resolve_manifest) asking for a push token when `push`.
+    pub(crate) async fn resolve_manifest_scoped(
+        &self,
+        reference: &Reference,
+        push: bool,
+    ) -> Result<Option<Descriptor>> {
+        let ctx = Self::ctx(reference, push);
         let part = reference_part(reference)?;
         let url = self
             .inner

@@ -63,8 +63,25 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
         || (status.is_server_error() && !matches!(status.as_u16(), 501 | 505))
 }
 
-/// True for transport errors worth retrying.
+/// True for transport errors worth retrying: not TLS failures (a bad certificate stays bad).
 pub(crate) fn is_retryable_error(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<rustls::Error>() {
+            return false;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return false;
+            }
+            // io::Error's source() skips the wrapped error itself.
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner as &(dyn std::error::Error + 'static));
+                continue;
+            }
+        }
+        source = s.source();
+    }
     e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
 }
 

@@ -30,7 +30,10 @@ async fn our_push_helm_pull_and_helm_push_our_pull_are_byte_identical() -> TestR
     let hp = tmp.path().join("helm-pulled");
     std::fs::create_dir_all(&hp)?;
     helm.pull(&format!("{}/demo", reg.oci("ours")), Some("0.1.0"), &hp);
-    assert_eq!(std::fs::read(hp.join("demo-0.1.0.tgz"))?, std::fs::read(&tgz)?);
+    assert_eq!(
+        std::fs::read(hp.join("demo-0.1.0.tgz"))?,
+        std::fs::read(&tgz)?
+    );
 
     // Helm → ours.
     helm.push(&tgz, &reg.oci("helm"));
@@ -54,7 +57,10 @@ async fn manifest_and_config_bytes_equal_helms() -> TestResult {
     let chart = packaged(&tgz, demo_metadata("demo", "1.0.0+build.1"));
     // Helm also attaches a .prov beside the archive.
     let prov = format!("{}.prov", tgz.display());
-    std::fs::write(&prov, "-----BEGIN PGP SIGNED MESSAGE-----\nnot really signed\n")?;
+    std::fs::write(
+        &prov,
+        "-----BEGIN PGP SIGNED MESSAGE-----\nnot really signed\n",
+    )?;
     helm.push(&tgz, &reg.oci("helm"));
 
     let c = client();
@@ -66,7 +72,11 @@ async fn manifest_and_config_bytes_equal_helms() -> TestResult {
         .unwrap()
         .to_owned();
     let ours = c
-        .push(&chart, &reg.oci("ours").parse::<Target>()?, &PushOptions::default().created(created))
+        .push(
+            &chart,
+            &reg.oci("ours").parse::<Target>()?,
+            &PushOptions::default().created(created),
+        )
         .await?;
     let our_ref: Reference = format!("{}/demo:1.0.0_build.1", reg.oci("ours")).parse()?;
     let ours_bytes = c.fetch_manifest(&our_ref).await?;
@@ -87,8 +97,16 @@ async fn tags_order_matches_helm() -> TestResult {
     let c = client();
     let target: Target = reg.oci("t").parse()?;
     let versions = [
-        "0.1.0", "1.0.0", "1.0.0-rc.1", "1.0.0-alpha", "1.2.0", "1.2.3+build.1", "1.10.0", "2.0.0-beta.2",
-        "2.0.0-beta.11", "0.0.1",
+        "0.1.0",
+        "1.0.0",
+        "1.0.0-rc.1",
+        "1.0.0-alpha",
+        "1.2.0",
+        "1.2.3+build.1",
+        "1.10.0",
+        "2.0.0-beta.2",
+        "2.0.0-beta.11",
+        "0.0.1",
     ];
     for v in versions {
         let chart = crate::support::fake_chart(tmp.path(), "tg", v, 64);
@@ -98,7 +116,8 @@ async fn tags_order_matches_helm() -> TestResult {
     let r: Reference = format!("{}/tg", reg.oci("t")).parse()?;
     let m = c.fetch_manifest(&r.with_tag("1.0.0".parse()?)).await?;
     for t in ["latest", "v3.0.0", "1.2"] {
-        c.push_manifest(&r.with_tag(t.parse()?), &m.media_type, &m.bytes).await?;
+        c.push_manifest(&r.with_tag(t.parse()?), &m.media_type, &m.bytes)
+            .await?;
     }
     let ours = c.tags(&format!("{}/tg", reg.oci("t")).parse()?).await?;
     let theirs = helm.tags(&format!("{}/t/tg", reg.host));

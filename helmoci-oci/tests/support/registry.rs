@@ -51,6 +51,11 @@ impl Registry {
     }
 
     pub fn start_with(auth: Auth<'_>, tls: Option<&Certs>) -> Option<Registry> {
+        Self::start_full(auth, tls, false)
+    }
+
+    /// With `client_certs`, TLS clients must present a certificate signed by the test CA.
+    pub fn start_full(auth: Auth<'_>, tls: Option<&Certs>, client_certs: bool) -> Option<Registry> {
         let bin = Self::binary()?;
         let dir = tempfile::tempdir().unwrap();
         let port = super::free_port();
@@ -64,6 +69,9 @@ impl Registry {
                 c.server_cert.display(),
                 c.server_key.display()
             ));
+            if client_certs {
+                cfg.push_str(&format!("    clientcas:\n      - {}\n", c.ca_pem.display()));
+            }
         }
         match auth {
             Auth::None => {}
