@@ -8,6 +8,7 @@ pub mod certs;
 pub mod helm;
 pub mod http;
 pub mod registry;
+pub mod skopeo;
 pub mod token;
 
 use std::path::{Path, PathBuf};
