@@ -38,8 +38,15 @@ async fn skopeo_reads_our_layout_and_helm_pulls_its_copy() -> TestResult {
     skopeo.run(&["copy", "--dest-tls-verify=false", &layout_ref, &dest])?;
     let out = tmp.path().join("helm-out");
     std::fs::create_dir_all(&out)?;
-    helm.pull(&format!("{}/demo", reg.oci("copied")), Some("0.2.0+meta"), &out);
-    assert_eq!(std::fs::read(out.join("demo-0.2.0+meta.tgz"))?, std::fs::read(&tgz)?);
+    helm.pull(
+        &format!("{}/demo", reg.oci("copied")),
+        Some("0.2.0+meta"),
+        &out,
+    );
+    assert_eq!(
+        std::fs::read(out.join("demo-0.2.0+meta.tgz"))?,
+        std::fs::read(&tgz)?
+    );
     Ok(())
 }
 
@@ -86,10 +93,22 @@ async fn copy_between_registry_and_layout_keeps_the_digest() -> TestResult {
     let again = c.copy(&from, &layout, &CopyOptions::default()).await?;
     assert_eq!(again.blobs_copied, 0);
     let back = c
-        .copy(&to_layout.reference, &reg.oci("b").parse()?, &CopyOptions::default())
+        .copy(
+            &to_layout.reference,
+            &reg.oci("b").parse()?,
+            &CopyOptions::default(),
+        )
         .await?;
-    let by_digest = from.without_version().with_digest(pushed.manifest.digest.clone());
-    let third = c.copy(&by_digest, &reg.oci("c/d").parse()?, &CopyOptions::default()).await?;
+    let by_digest = from
+        .without_version()
+        .with_digest(pushed.manifest.digest.clone());
+    let third = c
+        .copy(
+            &by_digest,
+            &reg.oci("c/d").parse()?,
+            &CopyOptions::default(),
+        )
+        .await?;
     for r in [&to_layout.reference, &back.reference, &third.reference] {
         let resolved = c.resolve(r, None).await?;
         assert_eq!(resolved.manifest.digest, pushed.manifest.digest, "{r}");

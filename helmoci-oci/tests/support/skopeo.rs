@@ -12,7 +12,11 @@ impl Skopeo {
     pub fn new() -> Option<Skopeo> {
         let bin = super::tool("HELMOCI_SKOPEO_BIN", "/usr/bin/skopeo", "skopeo")?;
         let policy = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(policy.path(), r#"{"default":[{"type":"insecureAcceptAnything"}]}"#).unwrap();
+        std::fs::write(
+            policy.path(),
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
         Some(Skopeo { bin, policy })
     }
 
