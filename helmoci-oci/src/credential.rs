@@ -1,0 +1,140 @@
+//! Credentials the registry client sends, and where it gets them.
+//!
+//! [`CredentialSource`] is the seam for `helmoci-auth`: implement it over the Helm/Docker/
+//! Podman stores and hand it to [`RegistryClientBuilder::credentials`](crate::RegistryClientBuilder::credentials).
+//! [`StaticCredentials`] covers explicit `--username/--password`, scoped to one host.
+//! Secrets never print: [`Secret`]'s `Debug` and `Display` are redacted.
+//!
+//! ```
+//! use helmoci_oci::credential::{Credential, CredentialSource, Secret, StaticCredentials};
+//! let creds = StaticCredentials::new().with("127.0.0.1:5000", Credential::basic("user", "pass"));
+//! assert!(matches!(creds.credential("127.0.0.1:5000", "charts/demo"), Credential::Basic { .. }));
+//! assert!(matches!(creds.credential("other.example", "charts/demo"), Credential::Anonymous));
+//! assert_eq!(format!("{:?}", Secret::new("pass")), "Secret(<redacted>)");
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A secret string (password or token). Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret value; use only to put it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A credential for one registry.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Credential {
+    /// No credential: anonymous requests and anonymous token requests.
+    #[default]
+    Anonymous,
+    /// Username and password: HTTP Basic, or Basic on the token realm.
+    Basic {
+        /// The username.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// An identity (refresh) token: exchanged at the token realm with a POST
+    /// (`grant_type=refresh_token`).
+    IdentityToken(Secret),
+    /// A registry (access) token, sent as is as `Authorization: Bearer`.
+    RegistryToken(Secret),
+}
+
+impl Credential {
+    /// A Basic credential.
+    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Credential {
+        Credential::Basic {
+            username: username.into(),
+            password: Secret::new(password),
+        }
+    }
+
+    /// True for [`Credential::Anonymous`].
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, Credential::Anonymous)
+    }
+}
+
+/// Where the client gets the credential for a registry and repository.
+///
+/// Called from a blocking thread (it may run credential helpers), once per registry and
+/// scope when authentication is needed. Return [`Credential::Anonymous`] when there is none.
+pub trait CredentialSource: Send + Sync + 'static {
+    /// The credential for `registry` (`host[:port]` as written in the reference; Docker Hub
+    /// is passed as `docker.io`) when accessing `repository`.
+    fn credential(&self, registry: &str, repository: &str) -> Credential;
+}
+
+/// No credentials at all: every request is anonymous.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Anonymous;
+
+impl CredentialSource for Anonymous {
+    fn credential(&self, _registry: &str, _repository: &str) -> Credential {
+        Credential::Anonymous
+    }
+}
+
+/// Explicit credentials, each scoped to one registry host (never sent elsewhere).
+#[derive(Debug, Clone, Default)]
+pub struct StaticCredentials {
+    by_registry: HashMap<String, Credential>,
+}
+
+impl StaticCredentials {
+    /// No credentials yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the credential for `registry` (`host[:port]`).
+    #[must_use]
+    pub fn with(mut self, registry: &str, credential: Credential) -> Self {
+        self.by_registry.insert(registry.to_owned(), credential);
+        self
+    }
+}
+
+impl CredentialSource for StaticCredentials {
+    fn credential(&self, registry: &str, _repository: &str) -> Credential {
+        self.by_registry.get(registry).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Credential::basic("u", "hunter2");
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let t = Credential::IdentityToken(Secret::new("tok123"));
+        assert!(!format!("{t:?}").contains("tok123"));
+    }
+}

@@ -1,0 +1,471 @@
+//! The one error type of `helmoci-oci`.
+//!
+//! Variants are grouped by fault: bad input from the caller, a registry (or layout) that
+//! refused or misbehaved, and the local environment. Every variant carries what it is about
+//! (reference, registry, repository, digest, path, HTTP status, OCI error code); causes stay
+//! under `source()`. No variant ever contains a password or token.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use helmoci_core::digest::Digest;
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `helmoci-oci`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- bad input -----------------------------------------------------------------------
+    /// A reference (`oci://registry/repository[:tag][@digest]`) has an invalid part.
+    #[error("invalid reference: invalid {part} {value:?}{}", hint_suffix(.reason))]
+    InvalidReference {
+        /// Which part is wrong: `registry`, `repository`, `tag`, `digest` or `reference`.
+        part: &'static str,
+        /// The offending text.
+        value: String,
+        /// Why it is invalid.
+        reason: &'static str,
+    },
+    /// A push target or chart location is not `oci://host[:port]/namespace` or `oci-layout://DIR`.
+    #[error("invalid target {input:?}: {reason}")]
+    InvalidTarget {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The version asked for differs from the tag in the reference (Helm's wording).
+    #[error("chart reference and version mismatch: {version} is not {tag}")]
+    VersionMismatch {
+        /// The requested version.
+        version: String,
+        /// The reference's tag.
+        tag: String,
+    },
+    /// The tag resolves to another manifest than the digest in the reference.
+    #[error("chart reference digest mismatch: {tag_digest} is not {reference_digest}")]
+    ReferenceDigestMismatch {
+        /// What the tag resolves to.
+        tag_digest: Digest,
+        /// The digest written in the reference.
+        reference_digest: Digest,
+    },
+    /// The chart archive to push has no metadata name or version.
+    #[error("{path}: chart metadata has no {field}; package the chart first")]
+    IncompleteChart {
+        /// The archive.
+        path: PathBuf,
+        /// `name` or `version`.
+        field: &'static str,
+    },
+    /// The requested version is a constraint, which needs the constraint engine.
+    #[error("version {version:?} is not an exact version; version constraints are not supported yet, give an exact version or tag")]
+    ConstraintUnsupported {
+        /// The requested version.
+        version: String,
+    },
+
+    // ---- what the registry or layout holds -------------------------------------------------
+    /// The repository has no tags at all (Helm's wording).
+    #[error("unable to locate any tags in provided repository: {reference}")]
+    NoTags {
+        /// The repository.
+        reference: String,
+    },
+    /// No tag satisfies the requested version (Helm's wording), with the tags skipped and why.
+    #[error("could not locate a version matching provided version string {version}{}", skipped_suffix(.skipped))]
+    NoMatchingVersion {
+        /// The repository.
+        reference: String,
+        /// The requested version or constraint.
+        version: String,
+        /// Tags that are not versions Helm can select (e.g. `latest`, `v1.2.3`), with the reason.
+        skipped: Vec<String>,
+    },
+    /// A tag or digest does not exist.
+    #[error("{reference}: not found")]
+    NotFound {
+        /// The reference that was looked up.
+        reference: String,
+    },
+    /// `IfTagExists::Fail` and the tag already names other content.
+    #[error("{reference}: tag already exists with manifest {existing} (pushing {pushed}); choose another version or allow overwriting")]
+    TagExists {
+        /// The tag's reference.
+        reference: String,
+        /// What the tag names now.
+        existing: Digest,
+        /// What the push would have written.
+        pushed: Digest,
+    },
+    /// The manifest is not a Helm chart; `kind` says what it is.
+    #[error("{reference}: not a Helm chart: {kind}")]
+    NotAChart {
+        /// The reference.
+        reference: String,
+        /// What it is instead, e.g. `a container image (config application/vnd.oci.image.config.v1+json)`.
+        kind: String,
+    },
+    /// The manifest could not be decoded.
+    #[error("{reference}: invalid manifest: {reason}")]
+    InvalidManifest {
+        /// The reference.
+        reference: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A manifest, tag list or token is larger than the cap.
+    #[error("{what} from {reference} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// What was being read (`manifest`, `tag list`, `token response`, `blob`).
+        what: &'static str,
+        /// Where from.
+        reference: String,
+        /// The cap.
+        limit: u64,
+    },
+
+    // ---- registry misbehaved or refused ------------------------------------------------------
+    /// The registry answered with an error status (details in [`RegistryFailure`]).
+    #[error("{0}")]
+    Registry(Box<RegistryFailure>),
+    /// Content arrived with another digest than announced. Nothing was written.
+    #[error("{reference}: blob {expected} arrived with digest {actual}; nothing was written")]
+    DigestMismatch {
+        /// What was downloaded.
+        reference: String,
+        /// The digest the manifest (or the request) promised.
+        expected: Digest,
+        /// The digest of the bytes received.
+        actual: Digest,
+    },
+    /// Content arrived with another size than announced. Nothing was written.
+    #[error("{reference}: blob {digest} arrived with {actual} bytes, expected {expected}; nothing was written")]
+    SizeMismatch {
+        /// What was downloaded.
+        reference: String,
+        /// The blob.
+        digest: Digest,
+        /// The size the manifest promised.
+        expected: u64,
+        /// Bytes received (or at least this many).
+        actual: u64,
+    },
+    /// The registry's authentication challenge or token service misbehaved.
+    #[error("authenticating to {registry}: {reason}")]
+    Auth {
+        /// The registry host.
+        registry: String,
+        /// What went wrong (never contains a secret).
+        reason: String,
+    },
+    /// The registry speaks something we do not understand (bad header, bad JSON, bad Location).
+    #[error("{registry}: unexpected response to {what}: {reason}")]
+    Protocol {
+        /// The registry host.
+        registry: String,
+        /// The request (`blob upload`, `tag list` ...).
+        what: String,
+        /// What was unexpected.
+        reason: String,
+    },
+    /// The registry could not be reached, or the connection broke.
+    #[error("{method} {url:?}: cannot reach the registry")]
+    Transport {
+        /// The HTTP method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// The cause (connection refused, TLS, timeout ...).
+        #[source]
+        source: reqwest::Error,
+    },
+
+    // ---- local environment -------------------------------------------------------------------
+    /// A file or directory could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// What could not be read.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file or directory could not be written.
+    #[error("cannot write {path}")]
+    Write {
+        /// What could not be written.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An OCI image layout directory is malformed.
+    #[error("{path}: invalid OCI image layout: {reason}")]
+    InvalidLayout {
+        /// The layout directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Another process holds the layout's index lock for too long.
+    #[error("{path}: another process holds this lock; if none does, delete the file")]
+    LayoutLocked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// TLS material (CA, client certificate or key) is unusable.
+    #[error("TLS configuration: {what}: {reason}")]
+    Tls {
+        /// What was being loaded.
+        what: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client")]
+    ClientBuild {
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A blocking task (credential lookup, file hashing) panicked or was cancelled.
+    #[error("a background task failed: {what}")]
+    Background {
+        /// What the task was doing.
+        what: &'static str,
+    },
+}
+
+/// An error response from a registry: where, what, and what the registry said.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RegistryFailure {
+    /// The registry host (`host[:port]`).
+    pub registry: String,
+    /// The repository, when the request was about one.
+    pub repository: String,
+    /// The tag or digest, when the request was about one.
+    pub reference: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The URL (never with credentials).
+    pub url: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The first OCI error code of the body (`MANIFEST_UNKNOWN`, `DENIED`, ...).
+    pub code: Option<RegistryErrorCode>,
+    /// The first OCI error message of the body.
+    pub message: Option<String>,
+    /// What to do about it (for 401, 403, 404), or `""`.
+    pub hint: &'static str,
+}
+
+impl fmt::Display for RegistryFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?}: response status code {}{}{}",
+            self.method,
+            self.url,
+            self.status,
+            registry_detail(&self.code, &self.message),
+            hint_suffix(self.hint)
+        )
+    }
+}
+
+/// OCI distribution error codes (`{"errors":[{"code": ...}]}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryErrorCode {
+    /// `BLOB_UNKNOWN`
+    BlobUnknown,
+    /// `BLOB_UPLOAD_INVALID`
+    BlobUploadInvalid,
+    /// `BLOB_UPLOAD_UNKNOWN`
+    BlobUploadUnknown,
+    /// `DIGEST_INVALID`
+    DigestInvalid,
+    /// `MANIFEST_BLOB_UNKNOWN`
+    ManifestBlobUnknown,
+    /// `MANIFEST_INVALID`
+    ManifestInvalid,
+    /// `MANIFEST_UNKNOWN`
+    ManifestUnknown,
+    /// `NAME_INVALID`
+    NameInvalid,
+    /// `NAME_UNKNOWN`
+    NameUnknown,
+    /// `SIZE_INVALID`
+    SizeInvalid,
+    /// `UNAUTHORIZED`
+    Unauthorized,
+    /// `DENIED`
+    Denied,
+    /// `UNSUPPORTED`
+    Unsupported,
+    /// `TOOMANYREQUESTS`
+    TooManyRequests,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl RegistryErrorCode {
+    /// Maps the wire text to a code.
+    pub fn from_code(code: &str) -> Self {
+        use RegistryErrorCode::*;
+        match code {
+            "BLOB_UNKNOWN" => BlobUnknown,
+            "BLOB_UPLOAD_INVALID" => BlobUploadInvalid,
+            "BLOB_UPLOAD_UNKNOWN" => BlobUploadUnknown,
+            "DIGEST_INVALID" => DigestInvalid,
+            "MANIFEST_BLOB_UNKNOWN" => ManifestBlobUnknown,
+            "MANIFEST_INVALID" => ManifestInvalid,
+            "MANIFEST_UNKNOWN" => ManifestUnknown,
+            "NAME_INVALID" => NameInvalid,
+            "NAME_UNKNOWN" => NameUnknown,
+            "SIZE_INVALID" => SizeInvalid,
+            "UNAUTHORIZED" => Unauthorized,
+            "DENIED" => Denied,
+            "UNSUPPORTED" => Unsupported,
+            "TOOMANYREQUESTS" => TooManyRequests,
+            other => Other(other.to_owned()),
+        }
+    }
+
+    /// The wire text (`MANIFEST_UNKNOWN`).
+    pub fn as_str(&self) -> &str {
+        use RegistryErrorCode::*;
+        match self {
+            BlobUnknown => "BLOB_UNKNOWN",
+            BlobUploadInvalid => "BLOB_UPLOAD_INVALID",
+            BlobUploadUnknown => "BLOB_UPLOAD_UNKNOWN",
+            DigestInvalid => "DIGEST_INVALID",
+            ManifestBlobUnknown => "MANIFEST_BLOB_UNKNOWN",
+            ManifestInvalid => "MANIFEST_INVALID",
+            ManifestUnknown => "MANIFEST_UNKNOWN",
+            NameInvalid => "NAME_INVALID",
+            NameUnknown => "NAME_UNKNOWN",
+            SizeInvalid => "SIZE_INVALID",
+            Unauthorized => "UNAUTHORIZED",
+            Denied => "DENIED",
+            Unsupported => "UNSUPPORTED",
+            TooManyRequests => "TOOMANYREQUESTS",
+            Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for RegistryErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// The HTTP status, for errors the registry answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Registry(f) => Some(f.status),
+            _ => None,
+        }
+    }
+
+    /// The OCI error code, for errors the registry answered with one.
+    pub fn registry_code(&self) -> Option<&RegistryErrorCode> {
+        match self {
+            Error::Registry(f) => f.code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// True when the thing looked up does not exist (404, or `NotFound`).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. }) || self.status() == Some(404)
+    }
+
+    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Read {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(" ({hint})")
+    }
+}
+
+fn registry_detail(code: &Option<RegistryErrorCode>, message: &Option<String>) -> String {
+    match (code, message) {
+        (Some(c), Some(m)) => format!(": {}: {m}", c.as_str().to_ascii_lowercase()),
+        (Some(c), None) => format!(": {}", c.as_str().to_ascii_lowercase()),
+        (None, Some(m)) => format!(": {m}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn skipped_suffix(skipped: &[String]) -> String {
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (tags skipped: {})", skipped.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+    }
+
+    #[test]
+    fn registry_error_reads_like_helm() {
+        let e = Error::Registry(Box::new(RegistryFailure {
+            registry: "r".into(),
+            repository: "ns/c".into(),
+            reference: "1.0.0".into(),
+            method: "GET".into(),
+            url: "https://r/v2/ns/c/manifests/1.0.0".into(),
+            status: 401,
+            code: Some(RegistryErrorCode::Unauthorized),
+            message: Some("authentication required".into()),
+            hint: "",
+        }));
+        assert_eq!(
+            e.to_string(),
+            "GET \"https://r/v2/ns/c/manifests/1.0.0\": response status code 401: unauthorized: authentication required"
+        );
+    }
+
+    #[test]
+    fn invalid_reference_names_the_part() {
+        let e = Error::InvalidReference {
+            part: "repository",
+            value: "ns/MyChart".into(),
+            reason: "",
+        };
+        assert_eq!(
+            e.to_string(),
+            "invalid reference: invalid repository \"ns/MyChart\""
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! TLS configuration for the registry client: rustls on the `ring` provider, the platform's
+//! roots plus any extra CA (added, never replacing), client certificates, and the
+//! explicitly dangerous "accept invalid certificates" mode.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+/// What the builder collected.
+#[derive(Default, Clone)]
+pub(crate) struct TlsOptions {
+    pub(crate) extra_roots_pem: Vec<Vec<u8>>,
+    pub(crate) client_identity_pem: Option<(Vec<u8>, Vec<u8>)>,
+    pub(crate) danger_accept_invalid_certs: bool,
+}
+
+pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls {
+            what: "protocol versions".into(),
+            reason: e.to_string(),
+        })?;
+    let verifier: Arc<dyn ServerCertVerifier> = if opts.danger_accept_invalid_certs {
+        Arc::new(AcceptAnything(provider.clone()))
+    } else {
+        let mut extra = Vec::new();
+        for (i, pem) in opts.extra_roots_pem.iter().enumerate() {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::Tls {
+                    what: format!("CA certificate #{}", i + 1),
+                    reason: e.to_string(),
+                })?;
+            if certs.is_empty() {
+                return Err(Error::Tls {
+                    what: format!("CA certificate #{}", i + 1),
+                    reason: "no PEM certificate found".into(),
+                });
+            }
+            extra.extend(certs);
+        }
+        let v = if extra.is_empty() {
+            rustls_platform_verifier::Verifier::new(provider.clone())
+        } else {
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+        }
+        .map_err(|e| Error::Tls {
+            what: "certificate verifier".into(),
+            reason: e.to_string(),
+        })?;
+        Arc::new(v)
+    };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match &opts.client_identity_pem {
+        None => builder.with_no_client_auth(),
+        Some((cert_pem, key_pem)) => {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::Tls {
+                    what: "client certificate".into(),
+                    reason: e.to_string(),
+                })?;
+            if certs.is_empty() {
+                return Err(Error::Tls {
+                    what: "client certificate".into(),
+                    reason: "no PEM certificate found".into(),
+                });
+            }
+            let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| Error::Tls {
+                what: "client key".into(),
+                reason: e.to_string(),
+            })?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| Error::Tls {
+                    what: "client certificate and key".into(),
+                    reason: e.to_string(),
+                })?
+        }
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Accepts any server certificate (still checks handshake signatures).
+#[derive(Debug)]
+struct AcceptAnything(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

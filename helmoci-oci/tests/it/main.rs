@@ -1,0 +1,10 @@
+//! Integration tests against the real registry, Helm, skopeo and a lying server.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod faults;
+mod helm_interop;
+mod layout;
+mod registry;
