@@ -112,6 +112,12 @@ pub enum Error {
         /// The directory (or archive).
         dir: PathBuf,
     },
+    /// Expanding a chart would overwrite an existing file or directory.
+    #[error("failed to untar: a file or directory with the name {path} already exists; remove it or choose another destination")]
+    DestinationExists {
+        /// The existing path.
+        path: PathBuf,
+    },
     /// The chart's files include no `Chart.yaml` (after `.helmignore` was applied).
     #[error("Chart.yaml file is missing (check that .helmignore does not exclude it)")]
     ChartYamlMissing,

@@ -1,7 +1,12 @@
 //! One module per subcommand; each has `Args` and `run`.
 
+mod copy;
 mod package;
+mod pull;
+mod push;
+mod registry;
 mod show;
+mod tags;
 mod version;
 
 use crate::Global;
@@ -14,6 +19,17 @@ pub enum Command {
     /// Show a chart's metadata, values, README or CRDs (like `helm show`).
     #[command(subcommand)]
     Show(show::Which),
+    /// Push a packaged chart to an OCI registry or layout (like `helm push`).
+    Push(push::Args),
+    /// Download a chart from an OCI registry or layout (like `helm pull`).
+    Pull(pull::Args),
+    /// List a chart's versions, highest first (Helm has no such command).
+    Tags(tags::Args),
+    /// Copy a chart between registries and OCI image layouts, byte for byte.
+    Copy(copy::Args),
+    /// Log in to or out of a registry (like `helm registry`).
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// Print helmoci's version.
     Version(version::Args),
 }
@@ -23,6 +39,11 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
     match command {
         Command::Package(args) => package::run(args, global),
         Command::Show(which) => show::run(which, global),
+        Command::Push(args) => push::run(args, global),
+        Command::Pull(args) => pull::run(args, global),
+        Command::Tags(args) => tags::run(args, global),
+        Command::Copy(args) => copy::run(args, global),
+        Command::Registry(cmd) => registry::run(cmd, global),
         Command::Version(args) => version::run(args),
     }
 }

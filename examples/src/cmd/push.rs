@@ -1,0 +1,80 @@
+//! `helmoci push CHART.tgz oci://REGISTRY/NAMESPACE`: like `helm push`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use helmoci_core::load::{load_archive_file, LoadOptions};
+use helmoci_core::PackagedChart;
+use helmoci_oci::push::{IfTagExists, PushOptions};
+use helmoci_oci::reference::Target;
+
+use crate::transport::{block_on, TransportArgs};
+use crate::Global;
+
+/// Flags of `helmoci push`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The packaged chart (`.tgz`).
+    chart: PathBuf,
+    /// Where to push: `oci://host[:port]/namespace` or `oci-layout://DIR`.
+    remote: String,
+    /// What to do when the tag exists: overwrite (Helm's behaviour), fail, or skip-identical.
+    #[arg(long, default_value = "overwrite", value_parser = ["overwrite", "fail", "skip-identical"])]
+    if_exists: String,
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+/// Pushes the archive and prints Helm's `Pushed:`/`Digest:` lines.
+pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
+    if args.chart.is_dir() {
+        bail!("cannot push directory, must provide chart archive (.tgz)");
+    }
+    let target: Target = args.remote.parse()?;
+    let chart = packaged(&args.chart)?;
+    let opts = PushOptions::default().if_tag_exists(match args.if_exists.as_str() {
+        "fail" => IfTagExists::Fail,
+        "skip-identical" => IfTagExists::SkipIfIdentical,
+        _ => IfTagExists::Overwrite,
+    });
+    let registry = registry_of(&args.remote);
+    let client = args.transport.client(global, registry.as_deref())?;
+    let pushed = block_on(client.push(&chart, &target, &opts))??;
+    let shown = pushed.reference.short();
+    println!("Pushed: {shown}");
+    println!("Digest: {}", pushed.manifest.digest);
+    if pushed
+        .reference
+        .tag()
+        .is_some_and(|t| t.as_str().contains('_'))
+    {
+        println!("{shown} contains an underscore.\n\nOCI artifact references (e.g. tags) do not support the plus sign (+). To support\nstoring semantic versions, Helm adopts the convention of changing plus (+) to\nan underscore (_) in chart version tags when pushing to a registry and back to\na plus (+) when pulling from a registry.");
+    }
+    Ok(())
+}
+
+/// Loads and hashes an existing archive (the metadata comes from its Chart.yaml).
+pub fn packaged(path: &std::path::Path) -> anyhow::Result<PackagedChart> {
+    if !path.exists() {
+        bail!("{}: no such file", path.display());
+    }
+    let chart = load_archive_file(path, &LoadOptions::default())?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hashing = helmoci_core::digest::HashingWriter::new(std::io::sink());
+    std::io::copy(&mut file, &mut hashing)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let (_, digest, size) = hashing.finish();
+    Ok(PackagedChart {
+        path: path.to_path_buf(),
+        digest,
+        size,
+        metadata: chart.metadata,
+    })
+}
+
+/// The `host[:port]` of an `oci://` reference, for scoping explicit credentials.
+pub fn registry_of(reference: &str) -> Option<String> {
+    let rest = reference.strip_prefix("oci://")?;
+    Some(rest.split('/').next().unwrap_or(rest).to_owned())
+}

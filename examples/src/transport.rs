@@ -1,0 +1,141 @@
+//! Flags shared by every command that talks to a registry, and the client they build.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use helmoci_auth::{ConfigLocations, CredentialStore};
+use helmoci_oci::credential::{Credential, CredentialSource};
+use helmoci_oci::RegistryClient;
+
+use crate::Global;
+
+/// `--plain-http`, TLS and credential flags (HELM-FACTS §14: accepted by every command
+/// that talks to a registry).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TransportArgs {
+    /// Use plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Skip TLS certificate verification (dangerous).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+    /// Trust the CA certificates in this PEM file (added to the system roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// Client key (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    /// Registry username (used only for the registry of this command's reference).
+    #[arg(long, requires = "password")]
+    pub username: Option<String>,
+    /// Registry password.
+    #[arg(long, requires = "username")]
+    pub password: Option<String>,
+}
+
+/// Credentials from explicit flags (for one registry) or Helm/Docker/Podman config files.
+struct Credentials {
+    store: CredentialStore,
+    explicit: Option<(String, Credential)>,
+    debug: bool,
+}
+
+impl CredentialSource for Credentials {
+    fn credential(&self, registry: &str, repository: &str) -> Credential {
+        if let Some((host, cred)) = &self.explicit {
+            if host == registry {
+                return cred.clone();
+            }
+        }
+        let Ok(reg) = helmoci_auth::Registry::parse(registry) else {
+            return Credential::Anonymous;
+        };
+        match self.store.lookup(&reg, Some(repository)) {
+            Ok(lookup) => {
+                for w in &lookup.warnings {
+                    eprintln!("WARNING: {w}");
+                }
+                if self.debug {
+                    eprintln!("debug: credentials for {registry}: {:?}", lookup.source);
+                }
+                convert(lookup.credential)
+            }
+            Err(e) => {
+                eprintln!("WARNING: cannot read registry credentials: {e}; continuing anonymously");
+                Credential::Anonymous
+            }
+        }
+    }
+}
+
+/// helmoci-auth's credential as helmoci-oci's.
+pub fn convert(c: helmoci_auth::Credential) -> Credential {
+    match c {
+        helmoci_auth::Credential::Basic { username, password } => {
+            Credential::basic(username, password.expose())
+        }
+        helmoci_auth::Credential::IdentityToken(t) => {
+            Credential::IdentityToken(helmoci_oci::credential::Secret::new(t.expose()))
+        }
+        helmoci_auth::Credential::RegistryToken(t) => {
+            Credential::RegistryToken(helmoci_oci::credential::Secret::new(t.expose()))
+        }
+        _ => Credential::Anonymous,
+    }
+}
+
+/// The credential store configured by `--registry-config` (else Helm's default locations).
+pub fn credential_store(global: &Global) -> CredentialStore {
+    let mut locations = ConfigLocations::from_env();
+    if let Some(path) = &global.registry_config {
+        locations.helm = Some(path.clone());
+    }
+    CredentialStore::new(locations)
+}
+
+impl TransportArgs {
+    /// Builds a client; `registry` is the host explicit `--username/--password` belong to.
+    pub fn client(
+        &self,
+        global: &Global,
+        registry: Option<&str>,
+    ) -> anyhow::Result<RegistryClient> {
+        let explicit = match (&self.username, &self.password, registry) {
+            (Some(u), Some(p), Some(host)) => Some((host.to_owned(), Credential::basic(u, p))),
+            _ => None,
+        };
+        let mut b = RegistryClient::builder()
+            .plain_http(self.plain_http)
+            .danger_accept_invalid_certs(self.insecure_skip_tls_verify)
+            .user_agent(format!("helmoci/{}", env!("CARGO_PKG_VERSION")))
+            .credentials(Credentials {
+                store: credential_store(global),
+                explicit,
+                debug: global.debug,
+            });
+        if let Some(ca) = &self.ca_file {
+            b = b.add_root_certificate_file(ca);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
+            let cert =
+                std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
+            let key =
+                std::fs::read(key).with_context(|| format!("cannot read {}", key.display()))?;
+            b = b.client_certificate_pem(&cert, &key);
+        }
+        Ok(b.build()?)
+    }
+}
+
+/// Runs a future on a fresh current-thread runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(rt.block_on(f))
+}
