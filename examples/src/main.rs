@@ -77,3 +77,12 @@ fn one_line(err: &anyhow::Error) -> String {
     }
     out.replace('\n', " ")
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use helmoci_auth::{ConfigLocations, CredentialStore};
 use helmoci_oci::credential::{Credential, CredentialSource};
-use helmoci_oci::RegistryClient;
+use helmoci_oci::{RegistryClient, RegistryClientBuilder};
 
 use crate::Global;
 
@@ -13,6 +13,19 @@ use crate::Global;
 /// that talks to a registry).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TransportArgs {
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Registry username (sent only to the registry of this command's reference).
+    #[arg(long, requires = "password")]
+    pub username: Option<String>,
+    /// Registry password.
+    #[arg(long, requires = "username")]
+    pub password: Option<String>,
+}
+
+/// `--plain-http` and the TLS flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
     /// Use plain HTTP instead of HTTPS.
     #[arg(long)]
     pub plain_http: bool,
@@ -28,12 +41,48 @@ pub struct TransportArgs {
     /// Client key (PEM) for mutual TLS.
     #[arg(long, value_name = "FILE", requires = "cert_file")]
     pub key_file: Option<PathBuf>,
-    /// Registry username (used only for the registry of this command's reference).
-    #[arg(long, requires = "password")]
-    pub username: Option<String>,
-    /// Registry password.
-    #[arg(long, requires = "username")]
-    pub password: Option<String>,
+}
+
+impl TlsArgs {
+    /// A client builder with these transport settings.
+    pub fn builder(&self) -> anyhow::Result<RegistryClientBuilder> {
+        let mut b = RegistryClient::builder()
+            .plain_http(self.plain_http)
+            .danger_accept_invalid_certs(self.insecure_skip_tls_verify)
+            .user_agent(format!("helmoci/{}", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &self.ca_file {
+            b = b.add_root_certificate_file(ca);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
+            let cert =
+                std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
+            let key =
+                std::fs::read(key).with_context(|| format!("cannot read {}", key.display()))?;
+            b = b.client_certificate_pem(&cert, &key);
+        }
+        Ok(b)
+    }
+}
+
+impl TransportArgs {
+    /// Builds a client; `registry` is the host that explicit `--username/--password`
+    /// belong to (they are never sent elsewhere).
+    pub fn client(
+        &self,
+        global: &Global,
+        registry: Option<&str>,
+    ) -> anyhow::Result<RegistryClient> {
+        let explicit = match (&self.username, &self.password, registry) {
+            (Some(u), Some(p), Some(host)) => Some((host.to_owned(), Credential::basic(u, p))),
+            _ => None,
+        };
+        let b = self.tls.builder()?.credentials(Credentials {
+            store: credential_store(global),
+            explicit,
+            debug: global.debug,
+        });
+        Ok(b.build()?)
+    }
 }
 
 /// Credentials from explicit flags (for one registry) or Helm/Docker/Podman config files.
@@ -72,16 +121,17 @@ impl CredentialSource for Credentials {
 }
 
 /// helmoci-auth's credential as helmoci-oci's.
-pub fn convert(c: helmoci_auth::Credential) -> Credential {
+fn convert(c: helmoci_auth::Credential) -> Credential {
+    use helmoci_oci::credential::Secret;
     match c {
         helmoci_auth::Credential::Basic { username, password } => {
             Credential::basic(username, password.expose())
         }
         helmoci_auth::Credential::IdentityToken(t) => {
-            Credential::IdentityToken(helmoci_oci::credential::Secret::new(t.expose()))
+            Credential::IdentityToken(Secret::new(t.expose()))
         }
         helmoci_auth::Credential::RegistryToken(t) => {
-            Credential::RegistryToken(helmoci_oci::credential::Secret::new(t.expose()))
+            Credential::RegistryToken(Secret::new(t.expose()))
         }
         _ => Credential::Anonymous,
     }
@@ -96,41 +146,7 @@ pub fn credential_store(global: &Global) -> CredentialStore {
     CredentialStore::new(locations)
 }
 
-impl TransportArgs {
-    /// Builds a client; `registry` is the host explicit `--username/--password` belong to.
-    pub fn client(
-        &self,
-        global: &Global,
-        registry: Option<&str>,
-    ) -> anyhow::Result<RegistryClient> {
-        let explicit = match (&self.username, &self.password, registry) {
-            (Some(u), Some(p), Some(host)) => Some((host.to_owned(), Credential::basic(u, p))),
-            _ => None,
-        };
-        let mut b = RegistryClient::builder()
-            .plain_http(self.plain_http)
-            .danger_accept_invalid_certs(self.insecure_skip_tls_verify)
-            .user_agent(format!("helmoci/{}", env!("CARGO_PKG_VERSION")))
-            .credentials(Credentials {
-                store: credential_store(global),
-                explicit,
-                debug: global.debug,
-            });
-        if let Some(ca) = &self.ca_file {
-            b = b.add_root_certificate_file(ca);
-        }
-        if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
-            let cert =
-                std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
-            let key =
-                std::fs::read(key).with_context(|| format!("cannot read {}", key.display()))?;
-            b = b.client_certificate_pem(&cert, &key);
-        }
-        Ok(b.build()?)
-    }
-}
-
-/// Runs a future on a fresh current-thread runtime.
+/// Runs a future on a fresh multi-threaded runtime (two workers).
 pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

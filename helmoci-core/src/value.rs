@@ -78,16 +78,13 @@ fn format_go_json_float(f: f64) -> String {
         return format!("{f}");
     }
     let s = format!("{f:e}");
-    // Rust: 1e-7, Go: 1e-07.
+    // Go's strconv gives `1e-07` / `1e+21`; encoding/json then trims a negative exponent's
+    // leading zero (`1e-7`) but keeps `1e+21`. Rust gives `1e-7` / `1e21`.
     match s.split_once('e') {
-        Some((mantissa, exp)) => {
-            let (sign, digits) = match exp.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', exp),
-            };
-            format!("{mantissa}e{sign}{digits:0>2}")
+        Some((mantissa, exp)) if !exp.starts_with('-') => {
+            format!("{mantissa}e+{exp:0>2}")
         }
-        None => s,
+        _ => s,
     }
 }
 
@@ -99,7 +96,7 @@ mod tests {
     fn floats_like_go_json() {
         assert_eq!(format_go_json_float(1.0), "1");
         assert_eq!(format_go_json_float(1.5), "1.5");
-        assert_eq!(format_go_json_float(1e-7), "1e-07");
+        assert_eq!(format_go_json_float(1e-7), "1e-7");
         assert_eq!(format_go_json_float(1e21), "1e+21");
         assert_eq!(format_go_json_float(-0.25), "-0.25");
     }

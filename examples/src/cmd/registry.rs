@@ -5,9 +5,8 @@ use std::io::Read;
 use anyhow::{bail, Context};
 use helmoci_auth::{Credential as AuthCredential, Registry, StoreTarget};
 use helmoci_oci::credential::{Credential, StaticCredentials};
-use helmoci_oci::RegistryClient;
 
-use crate::transport::{block_on, credential_store, TransportArgs};
+use crate::transport::{block_on, credential_store, TlsArgs};
 use crate::Global;
 
 /// `registry` subcommands.
@@ -40,7 +39,7 @@ pub struct LoginArgs {
     #[arg(long)]
     docker_config: bool,
     #[command(flatten)]
-    transport: TransportArgs,
+    tls: TlsArgs,
 }
 
 /// Flags of `helmoci registry logout`.
@@ -85,19 +84,15 @@ fn login(args: LoginArgs, global: &Global) -> anyhow::Result<()> {
     } else {
         bail!("password required: pass --password-stdin (or -p/--password)");
     };
-    let mut transport = args.transport.clone();
-    transport.insecure_skip_tls_verify |= args.insecure;
-    let mut b = RegistryClient::builder()
-        .plain_http(transport.plain_http)
-        .danger_accept_invalid_certs(transport.insecure_skip_tls_verify)
+    let mut tls = args.tls.clone();
+    tls.insecure_skip_tls_verify |= args.insecure;
+    let client = tls
+        .builder()?
         .credentials(
             StaticCredentials::new()
                 .with(registry.as_str(), Credential::basic(&username, &password)),
-        );
-    if let Some(ca) = &transport.ca_file {
-        b = b.add_root_certificate_file(ca);
-    }
-    let client = b.build()?;
+        )
+        .build()?;
     block_on(client.ping(registry.as_str()))?
         .with_context(|| format!("authenticating to {:?}", registry.as_str()))?;
     let target = if args.docker_config {
