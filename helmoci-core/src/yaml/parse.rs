@@ -37,9 +37,12 @@ enum IKind {
     Map(Vec<(Rc<INode>, Rc<INode>)>),
 }
 
+/// A mapping entry while reading: key, value, and whether the value was an alias.
+type Entry = (Rc<INode>, Rc<INode>, bool);
+
 enum FrameKind {
     Seq(Vec<Rc<INode>>),
-    Map(Vec<(Rc<INode>, Rc<INode>)>, Option<Rc<INode>>),
+    Map(Vec<Entry>, Option<Rc<INode>>),
 }
 
 struct Frame {
@@ -116,7 +119,7 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
                     size: 1,
                     height: 1,
                 };
-                b.complete(Rc::new(node), anchor, &span)?;
+                b.complete(Rc::new(node), anchor);
             }
             Event::SequenceStart(anchor, _) => b.open(FrameKind::Seq(Vec::new()), anchor, &span)?,
             Event::MappingStart(anchor, _) => {
@@ -189,7 +192,8 @@ impl Builder<'_> {
             size,
             height,
         };
-        self.complete(Rc::new(node), frame.anchor, span)
+        self.complete(Rc::new(node), frame.anchor);
+        Ok(())
     }
 
     fn alias(&mut self, id: usize, span: &Span) -> Result<()> {
@@ -224,18 +228,19 @@ impl Builder<'_> {
             ));
         }
         // The alias itself carries no anchor; the shared node keeps its position.
-        self.push_child(target, span)
+        self.push_child(target, true);
+        Ok(())
     }
 
-    fn complete(&mut self, node: Rc<INode>, anchor: usize, span: &Span) -> Result<()> {
+    fn complete(&mut self, node: Rc<INode>, anchor: usize) {
         self.decode_count = self.decode_count.saturating_add(1);
         if anchor > 0 {
             self.anchors.insert(anchor, Rc::clone(&node));
         }
-        self.push_child(node, span)
+        self.push_child(node, false);
     }
 
-    fn push_child(&mut self, node: Rc<INode>, _span: &Span) -> Result<()> {
+    fn push_child(&mut self, node: Rc<INode>, is_alias: bool) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame {
@@ -247,10 +252,9 @@ impl Builder<'_> {
                 ..
             }) => match pending.take() {
                 None => *pending = Some(node),
-                Some(key) => entries.push((key, node)),
+                Some(key) => entries.push((key, node, is_alias)),
             },
         }
-        Ok(())
     }
 }
 
@@ -295,10 +299,7 @@ fn is_merge_key(node: &INode) -> bool {
 /// Applies `<<` merge keys where they stand (later keys override earlier ones, so an
 /// explicit key *before* a merge loses to the merged value, as in yaml.v2) and keeps the
 /// last of duplicate keys, at the position of the first.
-fn merge_and_dedupe(
-    entries: Vec<(Rc<INode>, Rc<INode>)>,
-    file: &str,
-) -> Result<Vec<(Rc<INode>, Rc<INode>)>> {
+fn merge_and_dedupe(entries: Vec<Entry>, file: &str) -> Result<Vec<(Rc<INode>, Rc<INode>)>> {
     let mut out: Vec<(Rc<INode>, Rc<INode>)> = Vec::with_capacity(entries.len());
     let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
     let mut insert = |k: &Rc<INode>, v: &Rc<INode>, out: &mut Vec<(Rc<INode>, Rc<INode>)>| {
@@ -315,7 +316,7 @@ fn merge_and_dedupe(
             }
         }
     };
-    for (k, v) in &entries {
+    for (k, v, v_is_alias) in &entries {
         if !is_merge_key(k) {
             insert(k, v, &mut out);
             continue;
@@ -330,6 +331,8 @@ fn merge_and_dedupe(
         };
         match &v.kind {
             IKind::Map(merged) => merged.iter().for_each(|(mk, mv)| insert(mk, mv, &mut out)),
+            // yaml.v2 takes a sequence of maps, but not through an alias.
+            IKind::Seq(_) if *v_is_alias => return Err(want_map()),
             IKind::Seq(items) => {
                 // Earlier maps take precedence, so they are applied last.
                 for item in items.iter().rev() {

@@ -440,6 +440,12 @@ fn deep_nesting_is_refused() {
 }
 
 #[test]
+fn merge_of_alias_to_sequence_is_refused() {
+    let (_, _, message) = parse_error(b"l: &l [{a: 1}]\nb:\n  <<: *l\n");
+    assert!(message.contains("map merge requires"), "{message}");
+}
+
+#[test]
 fn merge_of_scalar_is_refused() {
     let (_, _, message) = parse_error(b"a: &a x\nb:\n  <<: *a\n");
     assert!(message.contains("map merge requires"), "{message}");
@@ -471,4 +477,11 @@ fn try_to_yaml_string_refuses_what_helm_refuses() {
         try_to_yaml_string(&one(&[("k", s("ok"))])).ok().as_deref(),
         Some("k: ok\n")
     );
+}
+
+#[test]
+fn merge_key_text_is_written_plain_like_yaml_v2() {
+    // yaml.v2 does not quote a `<<` key, so reading its output back merges: Helm's
+    // round trip breaks on such a key, and so does ours, identically.
+    assert_eq!(to_yaml_string(&one(&[("<<", s("x"))])), "<<: x\n");
 }
