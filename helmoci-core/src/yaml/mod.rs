@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
+mod compat;
 mod emit;
 mod parse;
 mod resolve;

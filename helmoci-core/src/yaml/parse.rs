@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError, Span};
 
+use super::compat;
 use super::resolve::CORE_TAG_PREFIX;
 use super::{key_identity, Node, NodeValue, ScalarStyle};
 use crate::error::{Error, Result};
@@ -87,6 +88,65 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
     } else {
         text
     };
+    if let Some(line) = compat::incompatible_version_line(text) {
+        return Err(error(
+            file,
+            line,
+            1,
+            "found incompatible YAML document (only %YAML 1.1 is read)",
+        ));
+    }
+    let mut source = std::borrow::Cow::Borrowed(text);
+    let mut fixes = 0;
+    let root = loop {
+        match read(&source, file) {
+            Ok(root) => break root,
+            Err(Failure::Yaml(e)) => return Err(e),
+            Err(Failure::Scan(e)) => match compat::fix(&source, &e) {
+                Some(fixed) if fixes < compat::MAX_FIXES => {
+                    fixes += 1;
+                    source = std::borrow::Cow::Owned(fixed);
+                }
+                _ => {
+                    return Err(error(
+                        file,
+                        e.marker().line(),
+                        e.marker().col() + 1,
+                        e.info(),
+                    ))
+                }
+            },
+        }
+    };
+    let Some(root) = root else { return Ok(None) };
+    if let IKind::Scalar {
+        text,
+        style: ScalarStyle::Plain,
+        tag: None,
+    } = &root.kind
+    {
+        if text.is_empty() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(materialize(&root)))
+}
+
+/// Why reading failed: a syntax error saphyr-parser reported (which [`compat::fix`] may
+/// repair), or our own error.
+enum Failure {
+    Scan(ScanError),
+    Yaml(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Yaml(e)
+    }
+}
+
+/// Reads the first document of `text` into a shared tree.
+fn read(text: &str, file: &str) -> Result<Option<Rc<INode>>, Failure> {
     let mut b = Builder {
         file,
         stack: Vec::new(),
@@ -96,21 +156,30 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
         alias_count: 0,
         root: None,
     };
+    let mut cursor = compat::CharCursor::new();
     let mut parser = Parser::new_from_str(text);
     while b.root.is_none() {
         let Some(next) = parser.next_event() else {
             break;
         };
-        let (event, span) =
-            next.map_err(|e| error(file, e.marker().line(), e.marker().col() + 1, e.info()))?;
+        let (event, span) = next.map_err(Failure::Scan)?;
         match event {
             Event::StreamEnd => break,
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let (line, column) = at(&span);
+                if style == SaphyrStyle::DoubleQuoted
+                    && value.contains('/')
+                    && compat::slash_escape_at(text, &span, &mut cursor)
+                {
+                    let message =
+                        "while parsing a quoted scalar, found unknown escape character \\/ \
+                                   (YAML 1.1 has no such escape: write / alone)";
+                    return Err(error(file, line, column, message).into());
+                }
                 let node = INode {
                     kind: IKind::Scalar {
-                        text: text.into_owned(),
+                        text: value.into_owned(),
                         style: convert_style(style),
                         tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                     },
@@ -129,18 +198,7 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
             Event::Alias(id) => b.alias(id, &span)?,
         }
     }
-    let Some(root) = b.root else { return Ok(None) };
-    if let IKind::Scalar {
-        text,
-        style: ScalarStyle::Plain,
-        tag: None,
-    } = &root.kind
-    {
-        if text.is_empty() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(materialize(&root)))
+    Ok(b.root)
 }
 
 impl Builder<'_> {
