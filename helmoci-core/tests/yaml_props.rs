@@ -48,8 +48,14 @@ fn string_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Seq),
-            prop::collection::btree_map(roundtrip_string(), inner, 0..6)
-                .prop_map(|m| Value::Map(m.into_iter().collect::<BTreeMap<_, _>>())),
+            // yaml.v2 writes a `<<` key plain, and reads it back as a merge key (so does this
+            // crate): such a map does not round-trip in Helm either.
+            prop::collection::btree_map(
+                roundtrip_string().prop_filter("merge key", |k| k != "<<"),
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Map(m.into_iter().collect::<BTreeMap<_, _>>())),
         ]
     })
 }

@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
+mod compat;
 mod emit;
 mod parse;
 mod resolve;
@@ -60,9 +61,16 @@ use resolve::{go_format_g, resolve_plain, resolve_tagged, Resolved};
 /// is not a map or a sequence of maps.
 ///
 /// # Deviation from Helm
-/// yaml.v2 also accepts UTF-16 input with a BOM and nesting up to 10000 levels; this parser
-/// refuses both. Syntax is checked by saphyr-parser (YAML 1.2 syntax), which agrees with
-/// libyaml on the documents Helm charts use.
+/// Syntax is checked by saphyr-parser (a YAML 1.2 parser), adjusted where libyaml's YAML 1.1
+/// syntax differs in ways charts hit: a tab alone after `:` is a separator, `\'` is an
+/// escape in double quotes, `\/` is not, only `%YAML 1.1` is accepted, and NEL (U+0085) is
+/// a line break. Remaining differences:
+/// - U+2028/U+2029 in the input are ordinary characters here, line breaks for libyaml;
+/// - yaml.v2 also reads UTF-16 input with a BOM; this parser wants UTF-8;
+/// - nesting: yaml.v2 allows 10000 levels; here block nesting stops at 1000 and flow
+///   nesting (`[[[...]]]`) at 255 (saphyr-parser's limit);
+/// - the excessive-aliasing rule counts nodes slightly differently from yaml.v2, so a
+///   document right at yaml.v2's threshold may be judged differently.
 pub fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
     parse::parse(input, file)
 }

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError, Span};
 
+use super::compat;
 use super::resolve::CORE_TAG_PREFIX;
 use super::{key_identity, Node, NodeValue, ScalarStyle};
 use crate::error::{Error, Result};
@@ -37,9 +38,12 @@ enum IKind {
     Map(Vec<(Rc<INode>, Rc<INode>)>),
 }
 
+/// A mapping entry while reading: key, value, and whether the value was an alias.
+type Entry = (Rc<INode>, Rc<INode>, bool);
+
 enum FrameKind {
     Seq(Vec<Rc<INode>>),
-    Map(Vec<(Rc<INode>, Rc<INode>)>, Option<Rc<INode>>),
+    Map(Vec<Entry>, Option<Rc<INode>>),
 }
 
 struct Frame {
@@ -84,49 +88,37 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
     } else {
         text
     };
-    let mut b = Builder {
-        file,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        open_anchors: Vec::new(),
-        decode_count: 0,
-        alias_count: 0,
-        root: None,
-    };
-    let mut parser = Parser::new_from_str(text);
-    while b.root.is_none() {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
-        let (event, span) =
-            next.map_err(|e| error(file, e.marker().line(), e.marker().col() + 1, e.info()))?;
-        match event {
-            Event::StreamEnd => break,
-            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
-            Event::Scalar(text, style, anchor, tag) => {
-                let (line, column) = at(&span);
-                let node = INode {
-                    kind: IKind::Scalar {
-                        text: text.into_owned(),
-                        style: convert_style(style),
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                    },
-                    line,
-                    column,
-                    size: 1,
-                    height: 1,
-                };
-                b.complete(Rc::new(node), anchor, &span)?;
-            }
-            Event::SequenceStart(anchor, _) => b.open(FrameKind::Seq(Vec::new()), anchor, &span)?,
-            Event::MappingStart(anchor, _) => {
-                b.open(FrameKind::Map(Vec::new(), None), anchor, &span)?
-            }
-            Event::SequenceEnd | Event::MappingEnd => b.close(&span)?,
-            Event::Alias(id) => b.alias(id, &span)?,
-        }
+    if let Some(line) = compat::incompatible_version_line(text) {
+        return Err(error(
+            file,
+            line,
+            1,
+            "found incompatible YAML document (only %YAML 1.1 is read)",
+        ));
     }
-    let Some(root) = b.root else { return Ok(None) };
+    let mut source = std::borrow::Cow::Borrowed(text);
+    let mut fixes = 0;
+    let root = loop {
+        match read(&source, file) {
+            Ok(root) => break root,
+            Err(Failure::Yaml(e)) => return Err(e),
+            Err(Failure::Scan(e)) => match compat::fix(&source, &e) {
+                Some(fixed) if fixes < compat::MAX_FIXES => {
+                    fixes += 1;
+                    source = std::borrow::Cow::Owned(fixed);
+                }
+                _ => {
+                    return Err(error(
+                        file,
+                        e.marker().line(),
+                        e.marker().col() + 1,
+                        e.info(),
+                    ))
+                }
+            },
+        }
+    };
+    let Some(root) = root else { return Ok(None) };
     if let IKind::Scalar {
         text,
         style: ScalarStyle::Plain,
@@ -138,6 +130,75 @@ pub(crate) fn parse(input: &[u8], file: &str) -> Result<Option<Node>> {
         }
     }
     Ok(Some(materialize(&root)))
+}
+
+/// Why reading failed: a syntax error saphyr-parser reported (which [`compat::fix`] may
+/// repair), or our own error.
+enum Failure {
+    Scan(ScanError),
+    Yaml(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Yaml(e)
+    }
+}
+
+/// Reads the first document of `text` into a shared tree.
+fn read(text: &str, file: &str) -> Result<Option<Rc<INode>>, Failure> {
+    let mut b = Builder {
+        file,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        open_anchors: Vec::new(),
+        decode_count: 0,
+        alias_count: 0,
+        root: None,
+    };
+    let mut cursor = compat::CharCursor::new();
+    let mut parser = Parser::new_from_str(text);
+    while b.root.is_none() {
+        let Some(next) = parser.next_event() else {
+            break;
+        };
+        let (event, span) = next.map_err(Failure::Scan)?;
+        match event {
+            Event::StreamEnd => break,
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
+            Event::Scalar(value, style, anchor, tag) => {
+                let (line, column) = at(&span);
+                if style == SaphyrStyle::DoubleQuoted
+                    && value.contains('/')
+                    && compat::slash_escape_at(text, &span, &mut cursor)
+                {
+                    let message =
+                        "while parsing a quoted scalar, found unknown escape character \\/ \
+                                   (YAML 1.1 has no such escape: write / alone)";
+                    return Err(error(file, line, column, message).into());
+                }
+                let node = INode {
+                    kind: IKind::Scalar {
+                        text: value.into_owned(),
+                        style: convert_style(style),
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    },
+                    line,
+                    column,
+                    size: 1,
+                    height: 1,
+                };
+                b.complete(Rc::new(node), anchor);
+            }
+            Event::SequenceStart(anchor, _) => b.open(FrameKind::Seq(Vec::new()), anchor, &span)?,
+            Event::MappingStart(anchor, _) => {
+                b.open(FrameKind::Map(Vec::new(), None), anchor, &span)?
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(&span)?,
+            Event::Alias(id) => b.alias(id, &span)?,
+        }
+    }
+    Ok(b.root)
 }
 
 impl Builder<'_> {
@@ -189,7 +250,8 @@ impl Builder<'_> {
             size,
             height,
         };
-        self.complete(Rc::new(node), frame.anchor, span)
+        self.complete(Rc::new(node), frame.anchor);
+        Ok(())
     }
 
     fn alias(&mut self, id: usize, span: &Span) -> Result<()> {
@@ -224,18 +286,19 @@ impl Builder<'_> {
             ));
         }
         // The alias itself carries no anchor; the shared node keeps its position.
-        self.push_child(target, span)
+        self.push_child(target, true);
+        Ok(())
     }
 
-    fn complete(&mut self, node: Rc<INode>, anchor: usize, span: &Span) -> Result<()> {
+    fn complete(&mut self, node: Rc<INode>, anchor: usize) {
         self.decode_count = self.decode_count.saturating_add(1);
         if anchor > 0 {
             self.anchors.insert(anchor, Rc::clone(&node));
         }
-        self.push_child(node, span)
+        self.push_child(node, false);
     }
 
-    fn push_child(&mut self, node: Rc<INode>, _span: &Span) -> Result<()> {
+    fn push_child(&mut self, node: Rc<INode>, is_alias: bool) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame {
@@ -247,10 +310,9 @@ impl Builder<'_> {
                 ..
             }) => match pending.take() {
                 None => *pending = Some(node),
-                Some(key) => entries.push((key, node)),
+                Some(key) => entries.push((key, node, is_alias)),
             },
         }
-        Ok(())
     }
 }
 
@@ -295,10 +357,7 @@ fn is_merge_key(node: &INode) -> bool {
 /// Applies `<<` merge keys where they stand (later keys override earlier ones, so an
 /// explicit key *before* a merge loses to the merged value, as in yaml.v2) and keeps the
 /// last of duplicate keys, at the position of the first.
-fn merge_and_dedupe(
-    entries: Vec<(Rc<INode>, Rc<INode>)>,
-    file: &str,
-) -> Result<Vec<(Rc<INode>, Rc<INode>)>> {
+fn merge_and_dedupe(entries: Vec<Entry>, file: &str) -> Result<Vec<(Rc<INode>, Rc<INode>)>> {
     let mut out: Vec<(Rc<INode>, Rc<INode>)> = Vec::with_capacity(entries.len());
     let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
     let mut insert = |k: &Rc<INode>, v: &Rc<INode>, out: &mut Vec<(Rc<INode>, Rc<INode>)>| {
@@ -315,7 +374,7 @@ fn merge_and_dedupe(
             }
         }
     };
-    for (k, v) in &entries {
+    for (k, v, v_is_alias) in &entries {
         if !is_merge_key(k) {
             insert(k, v, &mut out);
             continue;
@@ -330,6 +389,8 @@ fn merge_and_dedupe(
         };
         match &v.kind {
             IKind::Map(merged) => merged.iter().for_each(|(mk, mv)| insert(mk, mv, &mut out)),
+            // yaml.v2 takes a sequence of maps, but not through an alias.
+            IKind::Seq(_) if *v_is_alias => return Err(want_map()),
             IKind::Seq(items) => {
                 // Earlier maps take precedence, so they are applied last.
                 for item in items.iter().rev() {

@@ -473,6 +473,9 @@ pub(crate) fn go_format_g(f: f64, bits32: bool) -> String {
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
     let nd = digits.len() as i32;
     let mut out = String::with_capacity(digits.len() + 8);
     if neg {

@@ -440,6 +440,12 @@ fn deep_nesting_is_refused() {
 }
 
 #[test]
+fn merge_of_alias_to_sequence_is_refused() {
+    let (_, _, message) = parse_error(b"l: &l [{a: 1}]\nb:\n  <<: *l\n");
+    assert!(message.contains("map merge requires"), "{message}");
+}
+
+#[test]
 fn merge_of_scalar_is_refused() {
     let (_, _, message) = parse_error(b"a: &a x\nb:\n  <<: *a\n");
     assert!(message.contains("map merge requires"), "{message}");
@@ -470,5 +476,53 @@ fn try_to_yaml_string_refuses_what_helm_refuses() {
     assert_eq!(
         try_to_yaml_string(&one(&[("k", s("ok"))])).ok().as_deref(),
         Some("k: ok\n")
+    );
+}
+
+#[test]
+fn merge_key_text_is_written_plain_like_yaml_v2() {
+    // yaml.v2 does not quote a `<<` key, so reading its output back merges: Helm's
+    // round trip breaks on such a key, and so does ours, identically.
+    assert_eq!(to_yaml_string(&one(&[("<<", s("x"))])), "<<: x\n");
+}
+
+// ---- libyaml syntax that saphyr-parser alone would read differently -------------------------
+
+#[test]
+fn tab_after_colon_is_a_separator() {
+    assert_eq!(
+        doc("k:\tv\nj:\t1\n").resolve(),
+        one(&[("k", s("v")), ("j", Value::Int(1))])
+    );
+    assert_eq!(doc("{k:\tv}\n").resolve(), one(&[("k", s("v"))]));
+    // Inside a quoted scalar the tab is content.
+    assert_eq!(doc("k: \"a:\tb\"\n").resolve(), one(&[("k", s("a:\tb"))]));
+}
+
+#[test]
+fn quote_escape_in_double_quotes() {
+    assert_eq!(
+        doc("k: \"it\\'s \\'x\\'\"\n").resolve(),
+        one(&[("k", s("it's 'x'"))])
+    );
+}
+
+#[test]
+fn slash_escape_is_refused() {
+    let (line, _, message) = parse_error(b"a: 1\nk: \"a\\/b\"\n");
+    assert_eq!(line, 2);
+    assert!(message.contains("unknown escape"), "{message}");
+    // An escaped backslash before a slash is fine.
+    assert_eq!(doc("k: \"a\\\\/b\"\n").resolve(), one(&[("k", s("a\\/b"))]));
+}
+
+#[test]
+fn only_yaml_1_1_documents() {
+    let (line, _, message) = parse_error(b"# c\n%YAML 1.2\n---\na: 1\n");
+    assert_eq!(line, 2);
+    assert!(message.contains("incompatible YAML document"), "{message}");
+    assert_eq!(
+        doc("%YAML 1.1\n---\na: 1\n").resolve(),
+        one(&[("a", Value::Int(1))])
     );
 }
