@@ -120,6 +120,7 @@ def main():
                         o = [HELMOCI, "push", tgz, f"oci://127.0.0.1:{port}/ours{run}", "--plain-http"]
                         hp = [PY, "-c", HELM_SNIPPET, "push", tgz, f"oci://127.0.0.1:{port}/helm{run}"]
                     else:
+                        os.makedirs(out + "-helm", exist_ok=True)
                         o = [HELMOCI, "pull", f"oci://127.0.0.1:{port}/ours0/{chart}", "--version", "1.0.0", "-d", out, "--plain-http"]
                         hp = [PY, "-c", HELM_SNIPPET, "pull", f"oci://127.0.0.1:{port}/helm0/{chart}", "1.0.0", out + "-helm"]
                     wall, cpu, rss, _ = run_measured(o, env)

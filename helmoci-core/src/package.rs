@@ -69,6 +69,10 @@ pub struct PackageOptions {
     pub threads: usize,
     /// Loading options (size limits).
     pub load: LoadOptions,
+    /// `fsync` the archive before renaming it into place, for crash durability. Default
+    /// `false`, as in Helm: the rename alone already guarantees that no reader ever sees a
+    /// partial archive; the sync costs about 5 ms per archive.
+    pub sync: bool,
 }
 
 impl Default for PackageOptions {
@@ -80,6 +84,7 @@ impl Default for PackageOptions {
             mtime: None,
             threads: 0,
             load: LoadOptions::default(),
+            sync: false,
         }
     }
 }
@@ -122,7 +127,7 @@ pub fn package_chart(mut chart: Chart, opts: &PackageOptions) -> Result<Packaged
         chart.stamp_mtimes(t);
     }
     check_dependencies(&chart)?;
-    save(&chart, &opts.destination, opts.threads)
+    save(&chart, &opts.destination, opts.threads, opts.sync)
 }
 
 /// Helm's `CheckDependencies`: every `Chart.yaml` dependency, by name, must be loaded
@@ -143,11 +148,17 @@ fn check_dependencies(chart: &Chart) -> Result<(), Error> {
 }
 
 /// Like Helm's `chartutil.Save`: writes `chart` as `{name}-{version}.tgz` in `dest`
-/// (created if missing) through a temporary file and an atomic rename.
+/// (created if missing) through a temporary file and an atomic rename (with `sync`, the
+/// file is `fsync`ed first). `threads` as in [`PackageOptions::threads`].
 ///
 /// # Errors
 /// Validation errors, [`Error::InvalidSchema`], and I/O errors; nothing is left behind.
-pub fn save(chart: &Chart, dest: &Path, threads: usize) -> Result<PackagedChart, Error> {
+pub fn save(
+    chart: &Chart,
+    dest: &Path,
+    threads: usize,
+    sync: bool,
+) -> Result<PackagedChart, Error> {
     let mut metadata = chart.metadata.clone();
     metadata.validate()?;
     check_schemas(chart)?;
@@ -176,7 +187,9 @@ pub fn save(chart: &Chart, dest: &Path, threads: usize) -> Result<PackagedChart,
     buffered
         .into_inner()
         .map_err(|e| write_err(e.into_error()))?;
-    tmp.as_file().sync_all().map_err(write_err)?;
+    if sync {
+        tmp.as_file().sync_all().map_err(write_err)?;
+    }
     set_mode_644(tmp.as_file()).map_err(write_err)?;
     tmp.persist(&target).map_err(|e| write_err(e.error))?;
     Ok(PackagedChart {

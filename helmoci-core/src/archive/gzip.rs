@@ -1,5 +1,5 @@
-//! gzip with Helm's header, compressed in independent blocks so that both cores can work
-//! while the output stays byte-identical whatever the thread count.
+//! gzip with Helm's header, compressed in independent blocks on worker threads so that all
+//! cores work while the output stays byte-identical whatever the thread count.
 //!
 //! The header is Helm v4.2.4's: `1F 8B 08 14`, MTIME 0, XFL 0, OS 255, an `rr` FEXTRA
 //! subfield and the comment `Helm`. The deflate stream is cut into blocks of
@@ -7,8 +7,16 @@
 //! the previous 32 KiB of input as its dictionary and ends with a sync flush, the last one
 //! with the final block. A block's bytes depend only on its input, its dictionary and the
 //! level, never on which thread compressed it or how many there are.
+//!
+//! The caller's thread fills blocks and writes finished ones in order (so hashing the
+//! output overlaps with compression); at most `2 × threads` blocks are in flight, which
+//! bounds memory to a few MiB.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 
@@ -23,97 +31,180 @@ const DICT_SIZE: usize = 32 * 1024;
 /// Helm (Go's `gzip.NewWriter`) compresses at level 6.
 const LEVEL: u32 = 6;
 
+struct Job {
+    seq: u64,
+    input: Vec<u8>,
+    dict: Vec<u8>,
+    last: bool,
+}
+
+type Done = (u64, io::Result<(Vec<u8>, crc32fast::Hasher, usize)>);
+
+/// Worker threads compressing blocks; absent when compressing on the caller's thread.
+struct Pool {
+    jobs: Option<Sender<Job>>,
+    done: Receiver<Done>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    fn new(threads: usize) -> Pool {
+        let (job_tx, job_rx) = channel::<Job>();
+        let (done_tx, done) = channel::<Done>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let workers = (0..threads)
+            .map(|_| {
+                let job_rx = Arc::clone(&job_rx);
+                let done_tx = done_tx.clone();
+                std::thread::spawn(move || loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let result = compress_block(&job.input, &job.dict, job.last)
+                        .map(|(out, crc)| (out, crc, job.input.len()));
+                    if done_tx.send((job.seq, result)).is_err() {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        Pool {
+            jobs: Some(job_tx),
+            done,
+            workers,
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.jobs.take();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
 /// A gzip stream writer with Helm's header and deterministic block-parallel deflate.
-#[derive(Debug)]
 pub(crate) struct GzipWriter<W: Write> {
     out: W,
+    /// Started on the first full block, so a small archive never spawns threads.
+    pool: Option<Pool>,
     threads: usize,
-    /// Full blocks waiting to be compressed, plus the block being filled (last).
-    pending: Vec<Vec<u8>>,
-    /// The last 32 KiB of input before `pending[0]`.
+    max_in_flight: u64,
+    /// The block being filled.
+    current: Vec<u8>,
+    /// The last 32 KiB of input before `current`.
     dict: Vec<u8>,
+    next_seq: u64,
+    next_to_write: u64,
+    finished: BTreeMap<u64, (Vec<u8>, crc32fast::Hasher, usize)>,
     crc: crc32fast::Hasher,
     size: u64,
 }
 
+impl<W: Write> std::fmt::Debug for GzipWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GzipWriter")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: Write> GzipWriter<W> {
-    /// Writes the header and returns a writer that compresses on up to `threads` threads.
+    /// Writes the header and returns a writer that compresses on `threads` worker threads
+    /// (1: on the caller's thread).
     pub(crate) fn new(mut out: W, threads: usize) -> io::Result<Self> {
         out.write_all(HELM_GZIP_HEADER)?;
+        let threads = threads.max(1);
         Ok(GzipWriter {
             out,
-            threads: threads.max(1),
-            pending: vec![Vec::with_capacity(BLOCK_SIZE)],
+            pool: None,
+            threads,
+            max_in_flight: 2 * threads as u64,
+            current: Vec::with_capacity(BLOCK_SIZE),
             dict: Vec::new(),
+            next_seq: 0,
+            next_to_write: 0,
+            finished: BTreeMap::new(),
             crc: crc32fast::Hasher::new(),
             size: 0,
         })
     }
 
-    /// Compresses all full pending blocks (in parallel when there are several).
-    fn flush_blocks(&mut self, finish: bool) -> io::Result<()> {
-        let mut blocks = std::mem::take(&mut self.pending);
-        let tail = if finish { None } else { blocks.pop() };
-        let last_index = blocks.len().wrapping_sub(1);
-        // Each job: its input, its dictionary, whether it ends the stream.
-        let mut jobs = Vec::with_capacity(blocks.len());
-        let mut dict = std::mem::take(&mut self.dict);
-        for (i, block) in blocks.iter().enumerate() {
-            jobs.push((i, dict.clone(), finish && i == last_index));
-            dict = tail_of(&dict, block);
+    /// Hands the current block to a worker (or compresses it here).
+    fn submit(&mut self, last: bool) -> io::Result<()> {
+        let input = std::mem::replace(&mut self.current, Vec::with_capacity(BLOCK_SIZE));
+        let next_dict = tail_of(&self.dict, &input);
+        let dict = std::mem::replace(&mut self.dict, next_dict);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if self.pool.is_none() && self.threads > 1 && !last {
+            self.pool = Some(Pool::new(self.threads));
         }
-        self.dict = dict;
-        let results: Vec<io::Result<(Vec<u8>, crc32fast::Hasher)>> =
-            if self.threads == 1 || blocks.len() == 1 {
-                jobs.iter()
-                    .map(|(i, d, last)| compress_block(&blocks[*i], d, *last))
-                    .collect()
-            } else {
-                let chunk = blocks.len().div_ceil(self.threads);
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = jobs
-                        .chunks(chunk)
-                        .map(|group| {
-                            let blocks = &blocks;
-                            s.spawn(move || {
-                                group
-                                    .iter()
-                                    .map(|(i, d, last)| compress_block(&blocks[*i], d, *last))
-                                    .collect::<Vec<_>>()
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                vec![Err(io::Error::other("compression thread panicked"))]
-                            })
-                        })
-                        .collect()
-                })
-            };
-        for result in results {
-            let (bytes, crc) = result?;
-            self.out.write_all(&bytes)?;
+        match &self.pool {
+            None => {
+                let (out, crc) = compress_block(&input, &dict, last)?;
+                self.finished.insert(seq, (out, crc, input.len()));
+            }
+            Some(pool) => {
+                let job = Job {
+                    seq,
+                    input,
+                    dict,
+                    last,
+                };
+                let sent = pool.jobs.as_ref().map(|tx| tx.send(job).is_ok());
+                if sent != Some(true) {
+                    return Err(io::Error::other("compression workers stopped"));
+                }
+            }
+        }
+        self.write_ready(false)?;
+        while self.next_seq - self.next_to_write >= self.max_in_flight {
+            self.write_ready(true)?;
+        }
+        Ok(())
+    }
+
+    /// Collects finished blocks and writes those next in order; with `block`, waits for at
+    /// least one result first.
+    fn write_ready(&mut self, block: bool) -> io::Result<()> {
+        if let Some(pool) = &self.pool {
+            if block {
+                let (seq, result) = pool
+                    .done
+                    .recv()
+                    .map_err(|_| io::Error::other("compression workers stopped"))?;
+                self.finished.insert(seq, result?);
+            }
+            while let Ok((seq, result)) = pool.done.try_recv() {
+                self.finished.insert(seq, result?);
+            }
+        }
+        while let Some((out, crc, _len)) = self.finished.remove(&self.next_to_write) {
+            self.out.write_all(&out)?;
             self.crc.combine(&crc);
+            self.next_to_write += 1;
         }
-        // Reuse one allocation for the next block being filled.
-        let mut next = tail.unwrap_or_default();
-        if next.capacity() < BLOCK_SIZE {
-            next.reserve(BLOCK_SIZE - next.len());
-        }
-        self.pending.push(next);
         Ok(())
     }
 
     /// Ends the deflate stream, writes CRC32 and ISIZE, and returns the inner writer.
     pub(crate) fn finish(mut self) -> io::Result<W> {
-        self.flush_blocks(true)?;
+        self.submit(true)?;
+        while self.next_to_write < self.next_seq {
+            self.write_ready(true)?;
+        }
         let crc = self.crc.clone().finalize();
         self.out.write_all(&crc.to_le_bytes())?;
         self.out.write_all(&(self.size as u32).to_le_bytes())?;
-        Ok(self.out)
+        // Stop the workers before handing the writer back.
+        let GzipWriter { out, pool, .. } = self;
+        drop(pool);
+        Ok(out)
     }
 }
 
@@ -122,22 +213,12 @@ impl<W: Write> Write for GzipWriter<W> {
         let written = buf.len();
         self.size += buf.len() as u64;
         while !buf.is_empty() {
-            let current = self
-                .pending
-                .last_mut()
-                .expect("one block is always being filled");
-            let room = BLOCK_SIZE - current.len();
+            let room = BLOCK_SIZE - self.current.len();
             let n = room.min(buf.len());
-            current.extend_from_slice(&buf[..n]);
+            self.current.extend_from_slice(&buf[..n]);
             buf = &buf[n..];
-            if current.len() == BLOCK_SIZE {
-                if self.pending.len() >= self.threads * 2 {
-                    // Keep the last full block pending so `finish` can end the stream in it.
-                    self.pending.push(Vec::with_capacity(BLOCK_SIZE));
-                    self.flush_blocks(false)?;
-                } else {
-                    self.pending.push(Vec::with_capacity(BLOCK_SIZE));
-                }
+            if self.current.len() == BLOCK_SIZE {
+                self.submit(false)?;
             }
         }
         Ok(written)
@@ -177,7 +258,7 @@ fn compress_block(
     } else {
         FlushCompress::Sync
     };
-    let mut out = Vec::with_capacity(input.len() / 2 + 1024);
+    let mut out = Vec::with_capacity(input.len() + input.len() / 16 + 1024);
     loop {
         let consumed = c.total_in() as usize;
         let status = c
