@@ -349,7 +349,9 @@ async fn authorization_is_not_forwarded_on_cross_origin_redirects() -> TestResul
 #[tokio::test]
 async fn tag_pagination_over_many_pages() -> TestResult {
     // A registry that pages 100 tags at a time with relative and absolute Link headers.
-    let all: Vec<String> = (0..1234).map(|i| format!("1.{}.{}", i / 100, i % 100)).collect();
+    let all: Vec<String> = (0..1234)
+        .map(|i| format!("1.{}.{}", i / 100, i % 100))
+        .collect();
     let tags = Arc::new(all.clone());
     let me = Arc::new(std::sync::Mutex::new(String::new()));
     let me2 = me.clone();
@@ -382,7 +384,10 @@ async fn tag_pagination_over_many_pages() -> TestResult {
     assert_eq!(client().list_tags(&r).await?, all);
     assert_eq!(s.requests().len(), 13);
     // The cap on the number of tags.
-    let capped = RegistryClient::builder().plain_http(true).max_tags(500).build()?;
+    let capped = RegistryClient::builder()
+        .plain_http(true)
+        .max_tags(500)
+        .build()?;
     let e = capped.list_tags(&r).await.unwrap_err();
     assert!(matches!(e, Error::TooLarge { .. }), "{e}");
     // Helm's order over all pages.
@@ -404,7 +409,19 @@ async fn oversized_manifest_is_refused() -> TestResult {
     let s = Server::start(handler).await;
     let tmp = tempfile::tempdir()?;
     let out = tmp.path().join("o");
-    let e = client().pull(&chart_ref(&s.host), &PullOptions::into_dir(&out)).await.unwrap_err();
-    assert!(matches!(e, Error::TooLarge { what: "manifest", .. }), "{e}");
+    let e = client()
+        .pull(&chart_ref(&s.host), &PullOptions::into_dir(&out))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::TooLarge {
+                what: "manifest",
+                ..
+            }
+        ),
+        "{e}"
+    );
     Ok(())
 }
