@@ -66,6 +66,23 @@ async fn pull_rules_follow_helm() -> TestResult {
     // No version: highest release.
     let p = c.pull(&base, &PullOptions::into_dir(&out)).await?;
     assert_eq!(p.path.file_name().unwrap(), "app-1.0.0.tgz");
+    // --devel: pre-releases count.
+    let mut devel = PullOptions::into_dir(tmp.path().join("devel"));
+    devel.devel = true;
+    let p = c.pull(&base, &devel).await?;
+    assert_eq!(p.path.file_name().unwrap(), "app-1.1.0-rc.1.tgz");
+    // A lenient version is the tag, literally: `1.0` is not `1.0.0`.
+    let e = c
+        .pull(&base, &PullOptions::into_dir(&out).version("1.0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    // Constraints wait for the constraint engine.
+    let e = c
+        .pull(&base, &PullOptions::into_dir(&out).version("^1.0.0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::ConstraintUnsupported { .. }), "{e}");
     // Tag and different version: Helm's mismatch error.
     let tagged: ChartRef = format!("{}/app:1.0.0", reg.oci("ns")).parse()?;
     let e = c
