@@ -425,3 +425,31 @@ async fn oversized_manifest_is_refused() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_stalled_server_times_out() -> TestResult {
+    let handler: Handler = Arc::new(|_req: Request| {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Reply::new(200)
+        })
+    });
+    let s = Server::start(handler).await;
+    let c = RegistryClient::builder()
+        .plain_http(true)
+        .read_timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()?;
+    let start = Instant::now();
+    let e = c.ping(&s.host).await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    match &e {
+        Error::Transport { source, .. } => assert!(source.is_timeout(), "{e:?}"),
+        _ => panic!("{e}"),
+    }
+    Ok(())
+}

@@ -282,3 +282,32 @@ async fn many_tags_are_listed() -> TestResult {
     assert_eq!(tags.len(), 1101);
     Ok(())
 }
+
+#[tokio::test]
+async fn provenance_is_pushed_and_pulled_with_prov() -> TestResult {
+    let reg = require!(Registry::start());
+    let tmp = tempfile::tempdir()?;
+    let chart = fake_chart(tmp.path(), "signed", "0.1.0", 1_000);
+    let prov = format!("{}.prov", chart.path.display());
+    std::fs::write(&prov, "-----BEGIN PGP SIGNED MESSAGE-----\nfake\n")?;
+    let c = client();
+    let pushed = c
+        .push(&chart, &reg.oci("s").parse()?, &PushOptions::default())
+        .await?;
+    assert_eq!(pushed.provenance.as_ref().map(|d| d.size), Some(40));
+    let from: ChartRef = format!("{}/signed:0.1.0", reg.oci("s")).parse()?;
+    let out = tmp.path().join("o");
+    let mut opts = PullOptions::into_dir(&out);
+    opts.provenance = true;
+    let p = c.pull(&from, &opts).await?;
+    assert_eq!(p.provenance_path, Some(out.join("signed-0.1.0.tgz.prov")));
+    assert_eq!(
+        std::fs::read(out.join("signed-0.1.0.tgz.prov"))?,
+        std::fs::read(&prov)?
+    );
+    assert_eq!(
+        list_dir(&out),
+        ["signed-0.1.0.tgz", "signed-0.1.0.tgz.prov"]
+    );
+    Ok(())
+}
