@@ -137,15 +137,34 @@ async fn version_pick_matches_helm() -> TestResult {
     let c = client();
     let target: Target = reg.oci("pick").parse()?;
     for v in [
-        "0.9.0", "1.0.0", "1.0.1", "1.2.0", "1.2.5", "1.3.0-rc.1", "1.10.0", "2.0.0-beta.1", "2.0.0", "2.1.1+meta",
+        "0.9.0",
+        "1.0.0",
+        "1.0.1",
+        "1.2.0",
+        "1.2.5",
+        "1.3.0-rc.1",
+        "1.10.0",
+        "2.0.0-beta.1",
+        "2.0.0",
+        "2.1.1+meta",
         "3.0.0-alpha",
     ] {
         let chart = crate::support::fake_chart(tmp.path(), "p", v, 32);
         c.push(&chart, &target, &PushOptions::default()).await?;
     }
     let requests = [
-        "", "1.0.0", "2.1.1+meta", "^1.0.0", "~1.2.0", ">=1.0.0 <2.0.0", "1.x", "=2.1.1+other", "*", ">0.0.0-0",
-        "1.2 - 1.4", ">=1.3.0-0 <1.4",
+        "",
+        "1.0.0",
+        "2.1.1+meta",
+        "^1.0.0",
+        "~1.2.0",
+        ">=1.0.0 <2.0.0",
+        "1.x",
+        "=2.1.1+other",
+        "*",
+        ">0.0.0-0",
+        "1.2 - 1.4",
+        ">=1.3.0-0 <1.4",
     ];
     let helm_picks = helm.run(
         "import os, tempfile\nout=[]\nfor v in args['versions']:\n    d=tempfile.mkdtemp()\n    try:\n        h.pull(args['ref'], version=(v if v else None), destination=d, plain_http=True)\n        out.append(os.listdir(d)[0])\n    except Exception as e:\n        out.append('error')",
@@ -167,6 +186,8 @@ async fn version_pick_matches_helm() -> TestResult {
         compared += 1;
     }
     assert!(compared >= 3, "compared {compared}, deferred {deferred}");
-    eprintln!("version picks: {compared} compared with Helm, {deferred} wait for the constraint engine");
+    eprintln!(
+        "version picks: {compared} compared with Helm, {deferred} wait for the constraint engine"
+    );
     Ok(())
 }
