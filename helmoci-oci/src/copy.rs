@@ -23,15 +23,16 @@ pub struct Copied {
     pub reference: ChartRef,
     /// The source, resolved.
     pub source: Resolved,
-    /// How many blobs were transferred (the others were already there).
+    /// How many blobs were transferred or mounted (the others were already there).
     pub blobs_copied: usize,
 }
 
 impl RegistryClient {
     /// Copies a chart, byte for byte (same manifest digest), from `from` to the chart of the
     /// same name in `to`, under the same tag (or the source's version annotation when the
-    /// source was given by digest). Blobs the destination has are skipped; the others pass
-    /// through a verified temp file, never whole in memory.
+    /// source was given by digest). Blobs the destination has are skipped; within one
+    /// registry they are mounted across repositories; the others pass through a verified
+    /// temp file, never whole in memory.
     ///
     /// # Errors
     /// As [`resolve`](Self::resolve) and [`push`](Self::push).
@@ -69,6 +70,19 @@ impl RegistryClient {
         for d in blobs {
             if dst.has_blob(d).await? {
                 continue;
+            }
+            if let (AnyStore::Registry(s), AnyStore::Registry(t)) = (&src, &dst) {
+                // Same registry: ask it to mount instead of moving the bytes (best effort).
+                if s.repo.registry() == t.repo.registry()
+                    && matches!(
+                        self.mount_blob(&t.repo, &d.digest, s.repo.repository())
+                            .await,
+                        Ok(true)
+                    )
+                {
+                    blobs_copied += 1;
+                    continue;
+                }
             }
             let tmp = download(&src, d, &tmp_dir).await?;
             dst.push_blob(d, &BlobSource::File(tmp.path().to_owned()))

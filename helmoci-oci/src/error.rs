@@ -457,6 +457,48 @@ mod tests {
     }
 
     #[test]
+    fn messages() {
+        let d = |b: &[u8]| Digest::sha256_of(b);
+        let table: Vec<(Error, String)> = vec![
+            (
+                Error::NotFound { reference: "r/ns/c:1.0.0".into() },
+                "r/ns/c:1.0.0: not found".into(),
+            ),
+            (
+                Error::VersionMismatch { version: "1.2.0".into(), tag: "1.3.0".into() },
+                "chart reference and version mismatch: 1.2.0 is not 1.3.0".into(),
+            ),
+            (
+                Error::NoTags { reference: "r/ns/c".into() },
+                "unable to locate any tags in provided repository: r/ns/c".into(),
+            ),
+            (
+                Error::NoMatchingVersion {
+                    reference: "r/ns/c".into(),
+                    version: "^2".into(),
+                    skipped: vec!["latest (not M.m.p (not strict SemVer))".into()],
+                },
+                "could not locate a version matching provided version string ^2 (tags skipped: latest (not M.m.p (not strict SemVer)))".into(),
+            ),
+            (
+                Error::DigestMismatch { reference: "r/c@x".into(), expected: d(b"a"), actual: d(b"b") },
+                format!("r/c@x: blob {} arrived with digest {}; nothing was written", d(b"a"), d(b"b")),
+            ),
+            (
+                Error::TagExists { reference: "r/c:1".into(), existing: d(b"a"), pushed: d(b"b") },
+                format!("r/c:1: tag already exists with manifest {} (pushing {}); choose another version or allow overwriting", d(b"a"), d(b"b")),
+            ),
+            (
+                Error::NotAChart { reference: "r/img:1".into(), kind: "a container image".into() },
+                "r/img:1: not a Helm chart: a container image".into(),
+            ),
+        ];
+        for (e, want) in table {
+            assert_eq!(e.to_string(), want);
+        }
+    }
+
+    #[test]
     fn invalid_reference_names_the_part() {
         let e = Error::InvalidReference {
             part: "repository",

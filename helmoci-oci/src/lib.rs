@@ -1,6 +1,6 @@
 //! Helm charts on OCI registries and OCI image layouts, byte-compatible with Helm v4.
 //!
-//! - [`reference`]: [`Reference`](reference::Reference) (`oci://registry/repo[:tag][@digest]`),
+//! - [`reference`](mod@reference): [`Reference`](reference::Reference) (`oci://registry/repo[:tag][@digest]`),
 //!   [`Tag`](reference::Tag), push [`Target`](reference::Target)s and pull
 //!   [`ChartRef`](reference::ChartRef)s, which may name an OCI image layout
 //!   (`oci-layout://DIR`) instead of a registry;
@@ -56,3 +56,24 @@ mod store;
 
 pub use error::{Error, RegistryErrorCode, RegistryFailure, Result};
 pub use registry::{RegistryClient, RegistryClientBuilder, RetryPolicy};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_and_futures_are_send_sync() {
+        fn send_sync<T: Send + Sync + Clone + 'static>() {}
+        send_sync::<RegistryClient>();
+        fn send<T: Send>(_: &T) {}
+        let c = RegistryClient::builder().build().unwrap();
+        let chart: reference::ChartRef = "oci://r.example/c:1.0.0".parse().unwrap();
+        send(&c.pull(&chart, &pull::PullOptions::default()));
+        send(&c.copy(
+            &chart,
+            &"oci-layout://x".parse().unwrap(),
+            &copy::CopyOptions::default(),
+        ));
+        send(&c.tags(&chart));
+    }
+}

@@ -28,6 +28,9 @@ pub struct PullOptions {
     pub destination: PathBuf,
     /// `--prov`: also write `<file>.prov` when the chart has a provenance layer. Default off.
     pub provenance: bool,
+    /// `--devel`: without a version, pick the highest version including pre-releases
+    /// (Helm's `>0.0.0-0`). Default off.
+    pub devel: bool,
 }
 
 impl Default for PullOptions {
@@ -36,6 +39,7 @@ impl Default for PullOptions {
             version: None,
             destination: PathBuf::from("."),
             provenance: false,
+            devel: false,
         }
     }
 }
@@ -157,7 +161,11 @@ impl RegistryClient {
 
     /// Like `helm pull oci://…/NAME [--version V] [-d DIR]`: streams the chart layer into a
     /// temp file in the destination while hashing, verifies it, and renames it to
-    /// `<name>-<version>.tgz` (or `<name>@sha256-<hex>.tgz` when pulled by digest).
+    /// `<name>-<version>.tgz` (or `<name>@sha256-<hex>.tgz` when pulled by digest), 0644.
+    ///
+    /// # Deviation from Helm
+    /// A tag in the reference that is not a version (`oci://r/c:latest`) is fetched as is;
+    /// Helm fails with `improper constraint: latest`. The destination is created if missing.
     ///
     /// # Errors
     /// As [`fetch_chart_layer`](Self::fetch_chart_layer); a failed or truncated download
@@ -171,7 +179,11 @@ impl RegistryClient {
             .await
             .map_err(|e| Error::write(dest, e))?;
         let store = AnyStore::for_chart(self, chart, false);
-        let resolved = resolve_in(&store, chart, options.version.as_deref()).await?;
+        let version = match (&options.version, options.devel) {
+            (None, true) => Some(select::DEVEL),
+            (v, _) => v.as_deref(),
+        };
+        let resolved = resolve_in(&store, chart, version).await?;
         let name = match (resolved.reference.tag(), resolved.reference.digest()) {
             (Some(t), _) => format!("{}-{}.tgz", chart.name(), t.to_version()),
             (None, Some(d)) => format!("{}@sha256-{}.tgz", chart.name(), d.hex()),

@@ -6,12 +6,17 @@
 //!   (`+` written `_`), with no listing — exactly Helm's rule;
 //! - no version (or `""`) lists the tags, reads each (`_` as `+`) as a *strict* SemVer, and
 //!   picks the highest release (no prerelease), as Helm's `*`;
+//! - `--devel` without a version (`>0.0.0-0`) picks the highest version, pre-releases
+//!   included;
 //! - anything else is a constraint: [`pick`] is the one function the constraint engine
 //!   replaces; for now it answers [`Error::ConstraintUnsupported`].
 
 use std::cmp::Ordering;
 
 use crate::error::{Error, Result};
+
+/// Helm's `--devel` constraint when no version is given.
+pub(crate) const DEVEL: &str = ">0.0.0-0";
 
 /// A strict SemVer (`M.m.p[-pre][+meta]`, no `v`, no leading zeros), as Helm reads tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +183,15 @@ pub(crate) fn pick<'a>(
     }
     if version.is_empty() {
         return Ok(sorted.iter().find(|v| !v.is_prerelease()));
+    }
+    if version == DEVEL {
+        let floor =
+            StrictVersion::from_tag("0.0.0-0").map_err(|_| Error::ConstraintUnsupported {
+                version: version.to_owned(),
+            })?;
+        return Ok(sorted
+            .iter()
+            .find(|v| v.precedence(&floor) == Ordering::Greater));
     }
     Err(Error::ConstraintUnsupported {
         version: version.to_owned(),

@@ -170,6 +170,9 @@ impl Inner {
                 )))
             }
         }
+        if let Some(reason) = internal_realm(&url, &ctx.endpoint) {
+            return Err(fail(format!("refusing token realm {realm:?}: {reason}")));
+        }
         let resp = match credential {
             Credential::IdentityToken(refresh) => {
                 let form = {
@@ -251,10 +254,57 @@ impl Inner {
     }
 }
 
+/// Like ORAS: a realm on a loopback, private or link-local IP is refused unless it is the
+/// registry's own host (port ignored), so a registry cannot aim our credentials at an
+/// internal service.
+fn internal_realm(realm: &Url, registry_endpoint: &str) -> Option<&'static str> {
+    let ip: std::net::IpAddr = match realm.host()? {
+        url::Host::Ipv4(v4) => v4.into(),
+        url::Host::Ipv6(v6) => v6.into(),
+        url::Host::Domain(_) => return None,
+    };
+    let internal = match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+        }
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    };
+    let registry_host = registry_endpoint
+        .rsplit_once(':')
+        .filter(|(h, p)| !p.contains(']') && !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(registry_endpoint, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let same = registry_host.parse::<std::net::IpAddr>().ok() == Some(ip);
+    (internal && !same).then_some("an internal address that is not the registry's host")
+}
+
 fn basic_header(username: &str, password: &str) -> String {
     let raw = format!("{username}:{password}");
     format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_realm;
+    use url::Url;
+
+    #[test]
+    fn internal_realms_only_on_the_registry_host() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(internal_realm(&u("http://127.0.0.1:9/token"), "127.0.0.1:5000").is_none());
+        assert!(internal_realm(&u("http://127.0.0.1/token"), "registry.example").is_some());
+        assert!(internal_realm(&u("http://10.1.2.3/token"), "127.0.0.1:5000").is_some());
+        assert!(internal_realm(&u("http://[::1]:1/t"), "[::1]:5000").is_none());
+        assert!(internal_realm(&u("https://auth.example/token"), "127.0.0.1:5000").is_none());
+        assert!(internal_realm(&u("https://8.8.8.8/token"), "r.example").is_none());
+    }
 }

@@ -273,7 +273,7 @@ impl Body {
                     .map_err(|e| Error::read(path, e))?;
                 let reader = f.take(*len);
                 let s = stream::try_unfold(reader, |mut r| async move {
-                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut buf = vec![0u8; 256 * 1024];
                     let n = r.read(&mut buf).await?;
                     if n == 0 {
                         return Ok::<_, std::io::Error>(None);

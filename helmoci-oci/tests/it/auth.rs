@@ -165,3 +165,80 @@ async fn bearer_tokens_from_a_token_server() -> TestResult {
     assert!(!e.to_string().contains("nope"));
     Ok(())
 }
+
+#[tokio::test]
+async fn helm_pulls_what_we_pushed_with_basic_auth_over_tls_and_vice_versa() -> TestResult {
+    use crate::support::helm::Helm;
+    let mut helm = require!(Helm::new());
+    let tmp = tempfile::tempdir()?;
+    let certs = require!(certs::make(tmp.path()));
+    helm.ssl_cert_file = Some(certs.ca_pem.clone());
+    let reg = require!(Registry::start_with(Auth::Basic, Some(&certs)));
+    let dir = crate::support::write_chart_dir(tmp.path(), "sec", "1.0.0", 500);
+    let tgz = helm.package(&dir, &tmp.path().join("pkg"));
+    let chart = crate::support::packaged(&tgz, crate::support::demo_metadata("sec", "1.0.0"));
+    let creds = StaticCredentials::new().with(&reg.host, Credential::basic(USER, PASSWORD));
+    let c = RegistryClient::builder()
+        .add_root_certificate_file(&certs.ca_pem)
+        .credentials(creds)
+        .build()?;
+    c.push(&chart, &reg.oci("ours").parse()?, &PushOptions::default())
+        .await?;
+    let out = tmp.path().join("helm-out");
+    std::fs::create_dir_all(&out)?;
+    helm.run(
+        "c = h.RegistryClient(credentials_file=args['cf'])\nc.login(args['host'], args['u'], args['p'])\nh.pull(args['ref'], client=c, version='1.0.0', destination=args['dest'])\nh.push(args['tgz'], args['remote'], client=c)",
+        serde_json::json!({
+            "cf": tmp.path().join("helm-creds.json"), "host": reg.host, "u": USER, "p": PASSWORD,
+            "ref": format!("{}/sec", reg.oci("ours")), "dest": out,
+            "tgz": tgz, "remote": reg.oci("helm"),
+        }),
+    );
+    assert_eq!(
+        std::fs::read(out.join("sec-1.0.0.tgz"))?,
+        std::fs::read(&tgz)?
+    );
+    let from: ChartRef = format!("{}/sec:1.0.0", reg.oci("helm")).parse()?;
+    let p = c
+        .pull(&from, &PullOptions::into_dir(tmp.path().join("o")))
+        .await?;
+    assert_eq!(std::fs::read(&p.path)?, std::fs::read(&tgz)?);
+    Ok(())
+}
+
+// Multi-threaded: the token server must run while this thread waits for Helm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helm_and_we_share_a_token_registry() -> TestResult {
+    use crate::support::helm::Helm;
+    let helm = require!(Helm::new());
+    let tmp = tempfile::tempdir()?;
+    let key = require!(certs::signing_key(tmp.path()));
+    let ts = token::start(&key).await;
+    let realm = format!("http://{}/token", ts.host);
+    let reg = require!(Registry::start_with(
+        Auth::Token {
+            realm,
+            bundle: &key.cert_pem
+        },
+        None
+    ));
+    let dir = crate::support::write_chart_dir(tmp.path(), "tk", "2.0.0", 500);
+    let tgz = helm.package(&dir, &tmp.path().join("pkg"));
+    let chart = crate::support::packaged(&tgz, crate::support::demo_metadata("tk", "2.0.0"));
+    let creds = StaticCredentials::new().with(&reg.host, Credential::basic(USER, PASSWORD));
+    let c = RegistryClient::builder()
+        .plain_http(true)
+        .credentials(creds)
+        .build()?;
+    c.push(&chart, &reg.oci("ours").parse()?, &PushOptions::default())
+        .await?;
+    let out = tmp.path().join("helm-out");
+    std::fs::create_dir_all(&out)?;
+    // Helm pulls anonymously through the token handshake.
+    helm.pull(&format!("{}/tk", reg.oci("ours")), Some("2.0.0"), &out);
+    assert_eq!(
+        std::fs::read(out.join("tk-2.0.0.tgz"))?,
+        std::fs::read(&tgz)?
+    );
+    Ok(())
+}

@@ -345,3 +345,111 @@ async fn authorization_is_not_forwarded_on_cross_origin_redirects() -> TestResul
         .any(|r| r.header("authorization").is_some()));
     Ok(())
 }
+
+#[tokio::test]
+async fn tag_pagination_over_many_pages() -> TestResult {
+    // A registry that pages 100 tags at a time with relative and absolute Link headers.
+    let all: Vec<String> = (0..1234)
+        .map(|i| format!("1.{}.{}", i / 100, i % 100))
+        .collect();
+    let tags = Arc::new(all.clone());
+    let me = Arc::new(std::sync::Mutex::new(String::new()));
+    let me2 = me.clone();
+    let handler: Handler = Arc::new(move |req: Request| {
+        let (tags, me) = (tags.clone(), me2.clone());
+        Box::pin(async move {
+            let last: usize = req
+                .path
+                .split_once("last=")
+                .and_then(|(_, v)| v.split('&').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let page: Vec<&String> = tags.iter().skip(last).take(100).collect();
+            let mut reply = Reply::new(200).json(&serde_json::json!({"name": "p/c", "tags": page}));
+            if last + 100 < tags.len() {
+                let next = format!("/v2/p/c/tags/list?last={}&n=100", last + 100);
+                let link = if (last / 100) % 2 == 0 {
+                    format!("<{next}>; rel=\"next\"")
+                } else {
+                    format!("<http://{}{next}>; rel=\"next\"", me.lock().unwrap())
+                };
+                reply = reply.header("Link", &link);
+            }
+            reply
+        })
+    });
+    let s = Server::start(handler).await;
+    *me.lock().unwrap() = s.host.clone();
+    let r: helmoci_oci::reference::Reference = format!("oci://{}/p/c", s.host).parse()?;
+    assert_eq!(client().list_tags(&r).await?, all);
+    assert_eq!(s.requests().len(), 13);
+    // The cap on the number of tags.
+    let capped = RegistryClient::builder()
+        .plain_http(true)
+        .max_tags(500)
+        .build()?;
+    let e = capped.list_tags(&r).await.unwrap_err();
+    assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+    // Helm's order over all pages.
+    let tags = client().tags(&ChartRef::Registry(r)).await?;
+    assert_eq!(tags.versions.first().map(String::as_str), Some("1.12.33"));
+    assert_eq!(tags.versions.len(), 1234);
+    Ok(())
+}
+
+#[tokio::test]
+async fn oversized_manifest_is_refused() -> TestResult {
+    let handler: Handler = Arc::new(|_req: Request| {
+        Box::pin(async move {
+            Reply::new(200)
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .body(vec![b' '; 5 * 1024 * 1024])
+        })
+    });
+    let s = Server::start(handler).await;
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("o");
+    let e = client()
+        .pull(&chart_ref(&s.host), &PullOptions::into_dir(&out))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::TooLarge {
+                what: "manifest",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out() -> TestResult {
+    let handler: Handler = Arc::new(|_req: Request| {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Reply::new(200)
+        })
+    });
+    let s = Server::start(handler).await;
+    let c = RegistryClient::builder()
+        .plain_http(true)
+        .read_timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()?;
+    let start = Instant::now();
+    let e = c.ping(&s.host).await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    match &e {
+        Error::Transport { source, .. } => assert!(source.is_timeout(), "{e:?}"),
+        _ => panic!("{e}"),
+    }
+    Ok(())
+}

@@ -125,3 +125,69 @@ async fn tags_order_matches_helm() -> TestResult {
     assert_eq!(ours.skipped.len(), 3, "{:?}", ours.skipped);
     Ok(())
 }
+
+/// The version Helm picks for each request, against ours. Constraints our minimal picker
+/// does not handle yet (until helmoci-core's constraint engine is wired in) are counted,
+/// not compared; exact versions, `""` and `--devel` are always compared.
+#[tokio::test]
+async fn version_pick_matches_helm() -> TestResult {
+    let helm = require!(Helm::new());
+    let reg = require!(Registry::start());
+    let tmp = tempfile::tempdir()?;
+    let c = client();
+    let target: Target = reg.oci("pick").parse()?;
+    for v in [
+        "0.9.0",
+        "1.0.0",
+        "1.0.1",
+        "1.2.0",
+        "1.2.5",
+        "1.3.0-rc.1",
+        "1.10.0",
+        "2.0.0-beta.1",
+        "2.0.0",
+        "2.1.1+meta",
+        "3.0.0-alpha",
+    ] {
+        let chart = crate::support::fake_chart(tmp.path(), "p", v, 32);
+        c.push(&chart, &target, &PushOptions::default()).await?;
+    }
+    let requests = [
+        "",
+        "1.0.0",
+        "2.1.1+meta",
+        "^1.0.0",
+        "~1.2.0",
+        ">=1.0.0 <2.0.0",
+        "1.x",
+        "=2.1.1+other",
+        "*",
+        ">0.0.0-0",
+        "1.2 - 1.4",
+        ">=1.3.0-0 <1.4",
+    ];
+    let helm_picks = helm.run(
+        "import os, tempfile\nout=[]\nfor v in args['versions']:\n    d=tempfile.mkdtemp()\n    try:\n        h.pull(args['ref'], version=(v if v else None), destination=d, plain_http=True)\n        out.append(os.listdir(d)[0])\n    except Exception as e:\n        out.append('error')",
+        serde_json::json!({"ref": format!("{}/p", reg.oci("pick")), "versions": requests}),
+    );
+    let base: ChartRef = format!("{}/p", reg.oci("pick")).parse()?;
+    let (mut compared, mut deferred) = (0, 0);
+    for (req, theirs) in requests.iter().zip(helm_picks.as_array().unwrap()) {
+        let version = (!req.is_empty()).then_some(*req);
+        let ours = match c.resolve(&base, version).await {
+            Ok(r) => format!("p-{}.tgz", r.reference.tag().unwrap().to_version()),
+            Err(helmoci_oci::Error::ConstraintUnsupported { .. }) => {
+                deferred += 1;
+                continue;
+            }
+            Err(_) => "error".to_owned(),
+        };
+        assert_eq!(&ours, theirs.as_str().unwrap(), "version request {req:?}");
+        compared += 1;
+    }
+    assert!(compared >= 3, "compared {compared}, deferred {deferred}");
+    eprintln!(
+        "version picks: {compared} compared with Helm, {deferred} wait for the constraint engine"
+    );
+    Ok(())
+}

@@ -116,3 +116,50 @@ async fn copy_between_registry_and_layout_keeps_the_digest() -> TestResult {
     assert_eq!(third.reference.tag().map(|t| t.as_str()), Some("1.0.0"));
     Ok(())
 }
+
+#[tokio::test]
+async fn index_is_followed_and_legacy_layers_are_read() -> TestResult {
+    use helmoci_oci::layout::Layout;
+    use helmoci_oci::manifest::{ChartManifest, Descriptor};
+    use helmoci_oci::media_type;
+
+    let tmp = tempfile::tempdir()?;
+    let store = tmp.path().join("s");
+    let l = Layout::new(store.join("legacy"));
+    l.init()?;
+    let chart_bytes = b"legacy chart bytes";
+    let config = br#"{"name":"legacy","version":"0.1.0"}"#;
+    let cd = Descriptor::of_bytes(media_type::CHART_CONFIG, config);
+    let ld = Descriptor::of_bytes(media_type::LEGACY_CHART_CONTENT, chart_bytes);
+    l.put_blob(&cd, &mut &config[..])?;
+    l.put_blob(&ld, &mut &chart_bytes[..])?;
+    let m = ChartManifest {
+        config: cd,
+        chart: ld,
+        provenance: None,
+        annotations: Default::default(),
+    };
+    let json = m.to_json();
+    let md = m.descriptor();
+    l.put_manifest(&md, json.as_bytes(), Some("0.1.0"))?;
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{}}}]}}"#,
+        media_type::OCI_INDEX,
+        media_type::OCI_MANIFEST,
+        md.digest,
+        md.size
+    );
+    let id = Descriptor::of_bytes(media_type::OCI_INDEX, index.as_bytes());
+    l.put_manifest(&id, index.as_bytes(), Some("0.2.0"))?;
+
+    let c = RegistryClient::builder().build()?;
+    for tag in ["0.1.0", "0.2.0"] {
+        let from: ChartRef = format!("oci-layout://{}/legacy:{tag}", store.display()).parse()?;
+        let p = c
+            .pull(&from, &PullOptions::into_dir(tmp.path().join(tag)))
+            .await?;
+        assert!(p.resolved.chart.is_legacy());
+        assert_eq!(std::fs::read(&p.path)?, chart_bytes);
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod bench;
 mod faults;
 mod helm_interop;
 mod layout;

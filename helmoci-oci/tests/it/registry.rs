@@ -66,6 +66,23 @@ async fn pull_rules_follow_helm() -> TestResult {
     // No version: highest release.
     let p = c.pull(&base, &PullOptions::into_dir(&out)).await?;
     assert_eq!(p.path.file_name().unwrap(), "app-1.0.0.tgz");
+    // --devel: pre-releases count.
+    let mut devel = PullOptions::into_dir(tmp.path().join("devel"));
+    devel.devel = true;
+    let p = c.pull(&base, &devel).await?;
+    assert_eq!(p.path.file_name().unwrap(), "app-1.1.0-rc.1.tgz");
+    // A lenient version is the tag, literally: `1.0` is not `1.0.0`.
+    let e = c
+        .pull(&base, &PullOptions::into_dir(&out).version("1.0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    // Constraints wait for the constraint engine.
+    let e = c
+        .pull(&base, &PullOptions::into_dir(&out).version("^1.0.0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::ConstraintUnsupported { .. }), "{e}");
     // Tag and different version: Helm's mismatch error.
     let tagged: ChartRef = format!("{}/app:1.0.0", reg.oci("ns")).parse()?;
     let e = c
@@ -263,5 +280,34 @@ async fn many_tags_are_listed() -> TestResult {
     assert!(results.iter().all(Result::is_ok));
     let tags = c.list_tags(&r).await?;
     assert_eq!(tags.len(), 1101);
+    Ok(())
+}
+
+#[tokio::test]
+async fn provenance_is_pushed_and_pulled_with_prov() -> TestResult {
+    let reg = require!(Registry::start());
+    let tmp = tempfile::tempdir()?;
+    let chart = fake_chart(tmp.path(), "signed", "0.1.0", 1_000);
+    let prov = format!("{}.prov", chart.path.display());
+    std::fs::write(&prov, "-----BEGIN PGP SIGNED MESSAGE-----\nfake\n")?;
+    let c = client();
+    let pushed = c
+        .push(&chart, &reg.oci("s").parse()?, &PushOptions::default())
+        .await?;
+    assert_eq!(pushed.provenance.as_ref().map(|d| d.size), Some(40));
+    let from: ChartRef = format!("{}/signed:0.1.0", reg.oci("s")).parse()?;
+    let out = tmp.path().join("o");
+    let mut opts = PullOptions::into_dir(&out);
+    opts.provenance = true;
+    let p = c.pull(&from, &opts).await?;
+    assert_eq!(p.provenance_path, Some(out.join("signed-0.1.0.tgz.prov")));
+    assert_eq!(
+        std::fs::read(out.join("signed-0.1.0.tgz.prov"))?,
+        std::fs::read(&prov)?
+    );
+    assert_eq!(
+        list_dir(&out),
+        ["signed-0.1.0.tgz", "signed-0.1.0.tgz.prov"]
+    );
     Ok(())
 }

@@ -55,7 +55,7 @@ impl Helm {
         if let Some(c) = &self.ssl_cert_file {
             cmd.env("SSL_CERT_FILE", c);
         }
-        let out = cmd.output().map_err(|e| e.to_string())?;
+        let out = run_bounded(cmd, std::time::Duration::from_secs(180))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             return Err(format!(
@@ -119,4 +119,44 @@ impl Helm {
             .map(|t| t.as_str().unwrap().to_owned())
             .collect()
     }
+}
+
+/// Runs `cmd`, killing it after `limit` so a stuck Helm never hangs the test suite.
+fn run_bounded(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> Result<std::process::Output, String> {
+    use std::process::Stdio;
+    let out_file = tempfile::tempfile().map_err(|e| e.to_string())?;
+    let err_file = tempfile::tempfile().map_err(|e| e.to_string())?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(out_file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(err_file.try_clone().map_err(|e| e.to_string())?)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("helm timed out after {limit:?}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read = |mut f: std::fs::File| {
+        use std::io::{Read, Seek};
+        let mut v = Vec::new();
+        let _ = f.seek(std::io::SeekFrom::Start(0));
+        let _ = f.read_to_end(&mut v);
+        v
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: read(out_file),
+        stderr: read(err_file),
+    })
 }

@@ -13,7 +13,6 @@ pub mod token;
 
 use std::path::{Path, PathBuf};
 
-use helmoci_core::digest::Digest;
 use helmoci_core::metadata::ChartMetadata;
 use helmoci_core::package::PackagedChart;
 
@@ -115,11 +114,13 @@ pub fn write_chart_dir(root: &Path, name: &str, version: &str, extra_bytes: usiz
 
 /// A [`PackagedChart`] for an existing `.tgz` (hashing it).
 pub fn packaged(path: &Path, metadata: ChartMetadata) -> PackagedChart {
-    let bytes = std::fs::read(path).unwrap();
+    let mut w = helmoci_core::digest::HashingWriter::new(std::io::sink());
+    std::io::copy(&mut std::fs::File::open(path).unwrap(), &mut w).unwrap();
+    let (_, digest, size) = w.finish();
     PackagedChart {
         path: path.to_owned(),
-        digest: Digest::sha256_of(&bytes),
-        size: bytes.len() as u64,
+        digest,
+        size,
         metadata,
     }
 }
