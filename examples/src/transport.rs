@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use helmoci_auth::{ConfigLocations, CredentialStore};
-use helmoci_oci::credential::{Credential, CredentialSource};
+use std::sync::Arc;
+
+use helmoci_oci::credential::{ConfiguredCredentials, Credential};
 use helmoci_oci::{RegistryClient, RegistryClientBuilder};
 
 use crate::Global;
@@ -72,68 +74,12 @@ impl TransportArgs {
         global: &Global,
         registry: Option<&str>,
     ) -> anyhow::Result<RegistryClient> {
-        let explicit = match (&self.username, &self.password, registry) {
-            (Some(u), Some(p), Some(host)) => Some((host.to_owned(), Credential::basic(u, p))),
-            _ => None,
-        };
-        let b = self.tls.builder()?.credentials(Credentials {
-            store: credential_store(global),
-            explicit,
-            debug: global.debug,
-        });
-        Ok(b.build()?)
-    }
-}
-
-/// Credentials from explicit flags (for one registry) or Helm/Docker/Podman config files.
-struct Credentials {
-    store: CredentialStore,
-    explicit: Option<(String, Credential)>,
-    debug: bool,
-}
-
-impl CredentialSource for Credentials {
-    fn credential(&self, registry: &str, repository: &str) -> Credential {
-        if let Some((host, cred)) = &self.explicit {
-            if host == registry {
-                return cred.clone();
-            }
+        let mut creds = ConfiguredCredentials::new(credential_store(global))
+            .on_warning(Arc::new(|w: &str| eprintln!("WARNING: {w}")));
+        if let (Some(u), Some(p), Some(host)) = (&self.username, &self.password, registry) {
+            creds = creds.with(host, Credential::basic(u, p));
         }
-        let Ok(reg) = helmoci_auth::Registry::parse(registry) else {
-            return Credential::Anonymous;
-        };
-        match self.store.lookup(&reg, Some(repository)) {
-            Ok(lookup) => {
-                for w in &lookup.warnings {
-                    eprintln!("WARNING: {w}");
-                }
-                if self.debug {
-                    eprintln!("debug: credentials for {registry}: {:?}", lookup.source);
-                }
-                convert(lookup.credential)
-            }
-            Err(e) => {
-                eprintln!("WARNING: cannot read registry credentials: {e}; continuing anonymously");
-                Credential::Anonymous
-            }
-        }
-    }
-}
-
-/// helmoci-auth's credential as helmoci-oci's.
-fn convert(c: helmoci_auth::Credential) -> Credential {
-    use helmoci_oci::credential::Secret;
-    match c {
-        helmoci_auth::Credential::Basic { username, password } => {
-            Credential::basic(username, password.expose())
-        }
-        helmoci_auth::Credential::IdentityToken(t) => {
-            Credential::IdentityToken(Secret::new(t.expose()))
-        }
-        helmoci_auth::Credential::RegistryToken(t) => {
-            Credential::RegistryToken(Secret::new(t.expose()))
-        }
-        _ => Credential::Anonymous,
+        Ok(self.tls.builder()?.credentials(creds).build()?)
     }
 }
 

@@ -126,6 +126,125 @@ impl CredentialSource for StaticCredentials {
     }
 }
 
+/// Called with each warning met while looking credentials up (a broken credential
+/// helper, an unreadable config file); the lookup goes on anonymously or with the next
+/// source.
+pub type WarningSink = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Credentials as Helm users have them: explicit ones (each scoped to one registry), then
+/// Helm's registry config, Docker's config and Podman's `auth.json`, with credential
+/// helpers (see [`helmoci_auth::CredentialStore`] for the order and file locations).
+///
+/// ```
+/// use helmoci_oci::credential::{ConfiguredCredentials, Credential, CredentialSource};
+/// let dir = tempfile::tempdir()?;
+/// let mut locations = helmoci_auth::ConfigLocations::from_vars(|_| None);
+/// locations.helm = Some(dir.path().join("registry.json"));
+/// let creds = ConfiguredCredentials::new(helmoci_auth::CredentialStore::new(locations))
+///     .with("127.0.0.1:5000", Credential::basic("ci", "token"));
+/// assert!(matches!(creds.credential("127.0.0.1:5000", "charts/x"), Credential::Basic { .. }));
+/// assert!(creds.credential("other.example", "charts/x").is_anonymous());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ConfiguredCredentials {
+    store: helmoci_auth::CredentialStore,
+    explicit: StaticCredentials,
+    on_warning: Option<WarningSink>,
+}
+
+impl fmt::Debug for ConfiguredCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfiguredCredentials")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfiguredCredentials {
+    /// Looks credentials up in `store`.
+    pub fn new(store: helmoci_auth::CredentialStore) -> Self {
+        ConfiguredCredentials {
+            store,
+            explicit: StaticCredentials::new(),
+            on_warning: None,
+        }
+    }
+
+    /// The default locations, from the environment (`HELM_REGISTRY_CONFIG`,
+    /// `DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, …).
+    pub fn from_env() -> Self {
+        Self::new(helmoci_auth::CredentialStore::from_env())
+    }
+
+    /// Uses `credential` for `registry` (`host[:port]`) only, before any file.
+    #[must_use]
+    pub fn with(mut self, registry: &str, credential: Credential) -> Self {
+        self.explicit = self.explicit.with(registry, credential);
+        self
+    }
+
+    /// Calls `sink` with each warning (e.g. to print it); by default warnings are dropped.
+    #[must_use]
+    pub fn on_warning(mut self, sink: WarningSink) -> Self {
+        self.on_warning = Some(sink);
+        self
+    }
+
+    fn warn(&self, message: &str) {
+        if let Some(sink) = &self.on_warning {
+            sink(message);
+        }
+    }
+}
+
+impl CredentialSource for ConfiguredCredentials {
+    fn credential(&self, registry: &str, repository: &str) -> Credential {
+        let explicit = self.explicit.credential(registry, repository);
+        if !explicit.is_anonymous() {
+            return explicit;
+        }
+        let reg = match helmoci_auth::Registry::parse(registry) {
+            Ok(r) => r,
+            Err(e) => {
+                self.warn(&e.to_string());
+                return Credential::Anonymous;
+            }
+        };
+        match self.store.lookup(&reg, Some(repository)) {
+            Ok(lookup) => {
+                for w in &lookup.warnings {
+                    self.warn(&w.to_string());
+                }
+                Credential::from(lookup.credential)
+            }
+            Err(e) => {
+                self.warn(&format!(
+                    "cannot read registry credentials for {registry}: {e}; continuing anonymously"
+                ));
+                Credential::Anonymous
+            }
+        }
+    }
+}
+
+impl From<helmoci_auth::Credential> for Credential {
+    fn from(c: helmoci_auth::Credential) -> Self {
+        match c {
+            helmoci_auth::Credential::Basic { username, password } => Credential::Basic {
+                username,
+                password: Secret::new(password.expose()),
+            },
+            helmoci_auth::Credential::IdentityToken(t) => {
+                Credential::IdentityToken(Secret::new(t.expose()))
+            }
+            helmoci_auth::Credential::RegistryToken(t) => {
+                Credential::RegistryToken(Secret::new(t.expose()))
+            }
+            _ => Credential::Anonymous,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,11 +60,14 @@ pub enum Error {
         /// `name` or `version`.
         field: &'static str,
     },
-    /// The requested version is a constraint, which needs the constraint engine.
-    #[error("version {version:?} is not an exact version; version constraints are not supported yet, give an exact version or tag")]
-    ConstraintUnsupported {
+    /// The requested version is neither a version nor a valid constraint.
+    #[error("invalid version or constraint {version:?}; give a version (1.2.3) or a constraint (^1.2, >=1.0 <2.0)")]
+    InvalidVersion {
         /// The requested version.
         version: String,
+        /// Why the constraint does not parse.
+        #[source]
+        source: helmoci_core::Error,
     },
 
     // ---- what the registry or layout holds -------------------------------------------------

@@ -51,7 +51,6 @@ pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod registry;
-mod select;
 mod store;
 
 pub use error::{Error, RegistryErrorCode, RegistryFailure, Result};

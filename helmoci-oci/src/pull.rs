@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use helmoci_core::version;
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
@@ -10,7 +11,6 @@ use crate::layout::set_readable;
 use crate::manifest::{decode_manifest, ChartManifest, DecodedManifest, Descriptor};
 use crate::reference::{ChartRef, Tag};
 use crate::registry::{FetchedManifest, RegistryClient};
-use crate::select;
 use crate::store::{AnyStore, Store};
 
 /// How many children of an image index are tried before giving up.
@@ -111,7 +111,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`Error::VersionMismatch`], [`Error::ReferenceDigestMismatch`], [`Error::NoTags`],
-    /// [`Error::NoMatchingVersion`], [`Error::ConstraintUnsupported`], [`Error::NotAChart`],
+    /// [`Error::NoMatchingVersion`], [`Error::InvalidVersion`], [`Error::NotAChart`],
     /// registry and layout errors.
     ///
     /// # Cancellation
@@ -131,10 +131,20 @@ impl RegistryClient {
     pub async fn tags(&self, chart: &ChartRef) -> Result<Tags> {
         let store = AnyStore::for_chart(self, chart, false);
         let raw = store.tags().await?;
-        let (sorted, skipped) = select::sort_tags(&raw);
+        let selection =
+            version::select_tag(raw.iter().map(String::as_str), "", false).map_err(|source| {
+                Error::InvalidVersion {
+                    version: String::new(),
+                    source,
+                }
+            })?;
         Ok(Tags {
-            versions: sorted.into_iter().map(|v| v.text).collect(),
-            skipped,
+            versions: selection
+                .candidates
+                .iter()
+                .map(|c| c.version.to_string())
+                .collect(),
+            skipped: describe_skipped(&selection.skipped),
         })
     }
 
@@ -180,7 +190,7 @@ impl RegistryClient {
             .map_err(|e| Error::write(dest, e))?;
         let store = AnyStore::for_chart(self, chart, false);
         let version = match (&options.version, options.devel) {
-            (None, true) => Some(select::DEVEL),
+            (None, true) => Some(version::DEVEL_CONSTRAINT),
             (v, _) => v.as_deref(),
         };
         let resolved = resolve_in(&store, chart, version).await?;
@@ -337,7 +347,7 @@ async fn decode_chart(
 
 /// Helm's tag pick (HELM-FACTS §5.3) for a requested version.
 async fn select_tag(store: &AnyStore, version: &str) -> Result<Tag> {
-    if select::is_lenient_version(version) {
+    if version::is_exact_version(version) {
         return Tag::for_version(version);
     }
     let raw = store.tags().await.map_err(|e| {
@@ -354,10 +364,17 @@ async fn select_tag(store: &AnyStore, version: &str) -> Result<Tag> {
             reference: store.describe(),
         });
     }
-    let (sorted, skipped) = select::sort_tags(&raw);
-    match select::pick(version, &sorted)? {
-        Some(v) => Tag::new(&v.tag),
-        None if sorted.is_empty() => Err(Error::NoTags {
+    let selection =
+        version::select_tag(raw.iter().map(String::as_str), version, false).map_err(|source| {
+            Error::InvalidVersion {
+                version: version.to_owned(),
+                source,
+            }
+        })?;
+    let skipped = describe_skipped(&selection.skipped);
+    match selection.chosen {
+        Some(c) => Tag::new(c.tag),
+        None if selection.candidates.is_empty() => Err(Error::NoTags {
             reference: format!(
                 "{} (tags skipped: {})",
                 store.describe(),
@@ -370,4 +387,22 @@ async fn select_tag(store: &AnyStore, version: &str) -> Result<Tag> {
             skipped,
         }),
     }
+}
+
+/// Tags Helm cannot select, with the reason (`v1.2.3 (v prefix)`).
+fn describe_skipped(skipped: &[version::SkippedTag<'_>]) -> Vec<String> {
+    skipped
+        .iter()
+        .map(|s| {
+            let why = match &s.reason {
+                version::SkipReason::VPrefix => {
+                    "v prefix; Helm reads tags as strict SemVer".to_owned()
+                }
+                version::SkipReason::NotStrict { reason } => format!("not strict SemVer: {reason}"),
+                version::SkipReason::NotVersion { reason } => format!("not a version: {reason}"),
+                _ => "not selectable".to_owned(),
+            };
+            format!("{} ({why})", s.tag)
+        })
+        .collect()
 }

@@ -126,9 +126,8 @@ async fn tags_order_matches_helm() -> TestResult {
     Ok(())
 }
 
-/// The version Helm picks for each request, against ours. Constraints our minimal picker
-/// does not handle yet (until helmoci-core's constraint engine is wired in) are counted,
-/// not compared; exact versions, `""` and `--devel` are always compared.
+/// The version Helm picks for each request (exact versions, `""`, constraints with
+/// prereleases and build metadata) against ours: every pick must agree, errors included.
 #[tokio::test]
 async fn version_pick_matches_helm() -> TestResult {
     let helm = require!(Helm::new());
@@ -171,23 +170,16 @@ async fn version_pick_matches_helm() -> TestResult {
         serde_json::json!({"ref": format!("{}/p", reg.oci("pick")), "versions": requests}),
     );
     let base: ChartRef = format!("{}/p", reg.oci("pick")).parse()?;
-    let (mut compared, mut deferred) = (0, 0);
+    let mut compared = 0;
     for (req, theirs) in requests.iter().zip(helm_picks.as_array().unwrap()) {
         let version = (!req.is_empty()).then_some(*req);
         let ours = match c.resolve(&base, version).await {
             Ok(r) => format!("p-{}.tgz", r.reference.tag().unwrap().to_version()),
-            Err(helmoci_oci::Error::ConstraintUnsupported { .. }) => {
-                deferred += 1;
-                continue;
-            }
             Err(_) => "error".to_owned(),
         };
         assert_eq!(&ours, theirs.as_str().unwrap(), "version request {req:?}");
         compared += 1;
     }
-    assert!(compared >= 3, "compared {compared}, deferred {deferred}");
-    eprintln!(
-        "version picks: {compared} compared with Helm, {deferred} wait for the constraint engine"
-    );
+    assert_eq!(compared, requests.len());
     Ok(())
 }

@@ -77,12 +77,22 @@ async fn pull_rules_follow_helm() -> TestResult {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "{e}");
-    // Constraints wait for the constraint engine.
-    let e = c
+    // A constraint lists the tags and picks the highest match; a bad one is a typed error.
+    let p = c
         .pull(&base, &PullOptions::into_dir(&out).version("^1.0.0"))
+        .await?;
+    assert!(p
+        .path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("app-1."));
+    let e = c
+        .pull(&base, &PullOptions::into_dir(&out).version(">= 1 ||"))
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::ConstraintUnsupported { .. }), "{e}");
+    assert!(matches!(e, Error::InvalidVersion { .. }), "{e}");
     // Tag and different version: Helm's mismatch error.
     let tagged: ChartRef = format!("{}/app:1.0.0", reg.oci("ns")).parse()?;
     let e = c
