@@ -16,6 +16,7 @@ pub mod chart;
 pub mod digest;
 pub mod error;
 pub mod ignore;
+pub mod index;
 pub mod json;
 pub mod load;
 pub mod lock;

@@ -299,7 +299,7 @@ pub(crate) fn write_atomic(dest: &Path, data: &[u8]) -> Result<(), Error> {
 }
 
 /// Go's re-marshalled form of an RFC 3339 time: the fraction without trailing zeros.
-fn canonical_time(text: &str) -> Option<String> {
+pub(crate) fn canonical_time(text: &str) -> Option<String> {
     Timestamp::parse_rfc3339(text)?;
     let (main, zone) = match text.rfind(['Z', 'z', '+']) {
         Some(i) if i > 10 => text.split_at(i),
