@@ -97,6 +97,17 @@ impl Parts {
     }
 }
 
+/// The URL as Helm's `urlutil.Equal` compares it (empty path → `/`, path cleaned), or
+/// `None` when it does not parse.
+pub(crate) fn normalized(text: &str) -> Option<String> {
+    let mut u = parse(text).ok()?;
+    if u.path.is_empty() {
+        u.path = "/".into();
+    }
+    u.path = clean_path(&u.path);
+    Some(u.render())
+}
+
 /// Go's `path.Clean`.
 pub(crate) fn clean_path(p: &str) -> String {
     if p.is_empty() {
