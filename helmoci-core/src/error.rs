@@ -299,6 +299,33 @@ pub enum Error {
         reason: String,
     },
 
+    /// A local (`repository: ""`) or `file://` dependency's directory does not exist.
+    #[error("directory {} not found (dependency {name:?}); create it or fix `repository` in Chart.yaml", path.display())]
+    DependencyDirectoryMissing {
+        /// The dependency's name.
+        name: String,
+        /// The directory Helm looks in.
+        path: PathBuf,
+    },
+    /// A chart already in `charts/` does not satisfy its dependency's constraint.
+    #[error("dependency {name} at version {version} does not satisfy the constraint {constraint}")]
+    LocalDependencyMismatch {
+        /// The dependency's name.
+        name: String,
+        /// The version found in `charts/<name>`.
+        version: String,
+        /// The constraint from Chart.yaml.
+        constraint: String,
+    },
+    /// The repository's index has no chart of the dependency's name.
+    #[error("{name} chart not found in repo {repository}")]
+    ChartNotInRepository {
+        /// The chart.
+        name: String,
+        /// The repository URL.
+        repository: String,
+    },
+
     // ---- chart archives -----------------------------------------------------------------
     /// The input is not a gzip stream.
     #[error("{name} does not appear to be a gzipped chart archive: {hint}")]

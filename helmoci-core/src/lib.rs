@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod chart;
+pub mod deps;
 pub mod digest;
 pub mod error;
 pub mod ignore;
@@ -22,6 +23,7 @@ pub mod load;
 pub mod lock;
 pub mod metadata;
 pub mod package;
+pub mod repo;
 pub mod show;
 pub mod time;
 pub mod value;

@@ -110,7 +110,7 @@ impl Lock {
     /// Helm's `HashReq`: `"sha256:"` + hex SHA-256 of Go's JSON of `[req, locked]`.
     ///
     /// `req` must be the `Chart.yaml` dependencies *after* `@name`/`alias:name` were
-    /// rewritten to repository URLs (see [`crate::repo::RepositoryFile::rewrite_aliases`]),
+    /// rewritten to repository URLs (see [`crate::deps::plan`]),
     /// with every field as written; `locked` is written with all its set fields too, so
     /// pass name, version and repository only (as [`Lock::new`] does).
     pub fn digest_of(req: &[Dependency], locked: &[Dependency]) -> String {
