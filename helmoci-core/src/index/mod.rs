@@ -41,6 +41,7 @@ use crate::Error;
 
 mod generate;
 mod parse;
+mod stream;
 pub(crate) mod url;
 
 pub use url::{resolve_reference_url, url_join};

@@ -56,11 +56,11 @@ const DEPENDENCY_FIELDS: &[&str] = &[
     "alias",
 ];
 
-struct Ctx<'a> {
-    source: &'a str,
+pub(super) struct Ctx<'a> {
+    pub(super) source: &'a str,
     /// Strict (YAML input): unknown fields are errors, as with `yaml.UnmarshalStrict`.
-    strict: bool,
-    warnings: Vec<Warning>,
+    pub(super) strict: bool,
+    pub(super) warnings: Vec<Warning>,
 }
 
 impl Ctx<'_> {
@@ -131,30 +131,57 @@ pub(super) fn parse(input: &[u8], source: &str) -> Result<(IndexFile, Vec<Warnin
             source_name: source.to_owned(),
         });
     }
-    let (root, strict) = match serde_json::from_slice::<serde_json::Value>(input) {
-        Ok(json) => (Some(from_json(&json, 1)), false),
-        Err(_) => (yaml::parse(input, source)?, true),
+    let json = serde_json::from_slice::<serde_json::Value>(input).ok();
+    if json.is_none() {
+        if let Some(result) = super::stream::parse(input, source) {
+            return result;
+        }
+    }
+    general(input, source, json)
+}
+
+/// Helm's `loadIndex` through the general YAML reader (or the decoded JSON).
+pub(super) fn general(
+    input: &[u8],
+    source: &str,
+    json: Option<serde_json::Value>,
+) -> Result<(IndexFile, Vec<Warning>), Error> {
+    let (root, strict) = match json {
+        Some(json) => (Some(from_json(&json, 1)), false),
+        None => (yaml::parse(input, source)?, true),
     };
     let mut ctx = Ctx {
         source,
         strict,
         warnings: Vec::new(),
     };
-    let mut index = IndexFile {
+    let mut index = empty_index();
+    if let Some(root) = &root {
+        decode_top(&mut ctx, root, &mut index)?;
+    }
+    finish(index, ctx)
+}
+
+pub(super) fn empty_index() -> IndexFile {
+    IndexFile {
         server_info: BTreeMap::new(),
         api_version: String::new(),
         generated: ZERO_TIME.to_owned(),
         entries: BTreeMap::new(),
         public_keys: Vec::new(),
         annotations: BTreeMap::new(),
-    };
-    if let Some(root) = &root {
-        decode_top(&mut ctx, root, &mut index)?;
     }
+}
+
+/// Sorts the entries and checks `apiVersion`, as the end of Helm's `loadIndex`.
+pub(super) fn finish(
+    mut index: IndexFile,
+    ctx: Ctx<'_>,
+) -> Result<(IndexFile, Vec<Warning>), Error> {
     index.sort_entries();
     if index.api_version.is_empty() {
         return Err(Error::IndexNoApiVersion {
-            source_name: source.to_owned(),
+            source_name: ctx.source.to_owned(),
         });
     }
     Ok((index, ctx.warnings))
@@ -169,33 +196,53 @@ fn decode_top(ctx: &mut Ctx<'_>, root: &Node, index: &mut IndexFile) -> Result<(
     }
     ctx.check_fields(root, TOP_FIELDS, "IndexFile")?;
     for (k, v) in pairs(ctx, root, "index")? {
-        let key = k.key_string().unwrap_or_default();
-        let is = |f: &str| key.eq_ignore_ascii_case(f);
-        if is("serverInfo") {
-            match v.try_resolve(ctx.source)? {
-                Value::Map(m) => index.server_info = m,
-                Value::Null => {}
-                _ => return Err(ctx.invalid(v, "serverInfo must be a mapping".into())),
-            }
-        } else if is("apiVersion") {
-            index.api_version = string(ctx, v, "apiVersion")?;
-        } else if is("generated") {
-            index.generated = time(ctx, v, "generated")?;
-        } else if is("publicKeys") {
-            index.public_keys = strings(ctx, v, "publicKeys")?;
-        } else if is("annotations") {
-            for (ak, av) in pairs(ctx, v, "annotations")? {
-                let value = string(ctx, av, "annotations")?;
-                index
-                    .annotations
-                    .insert(ak.key_string().unwrap_or_default(), value);
-            }
-        } else if is("entries") {
-            for (name_node, list) in pairs(ctx, v, "entries")? {
-                let name = name_node.key_string().unwrap_or_default();
-                let versions = decode_versions(ctx, &name, list)?;
-                index.entries.insert(name, versions);
-            }
+        decode_top_field(ctx, k, v, index)?;
+    }
+    Ok(())
+}
+
+/// Whether `key` is a top-level field of an index (`IndexFile`); fails on unknown keys
+/// in strict mode.
+pub(super) fn check_top_key(ctx: &Ctx<'_>, key: &Node) -> Result<(), Error> {
+    let name = key.key_string().unwrap_or_default();
+    if ctx.strict && !TOP_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
+        return Err(ctx.invalid(key, format!("json: unknown field {name:?} in IndexFile")));
+    }
+    Ok(())
+}
+
+pub(super) fn decode_top_field(
+    ctx: &mut Ctx<'_>,
+    k: &Node,
+    v: &Node,
+    index: &mut IndexFile,
+) -> Result<(), Error> {
+    let key = k.key_string().unwrap_or_default();
+    let is = |f: &str| key.eq_ignore_ascii_case(f);
+    if is("serverInfo") {
+        match v.try_resolve(ctx.source)? {
+            Value::Map(m) => index.server_info = m,
+            Value::Null => {}
+            _ => return Err(ctx.invalid(v, "serverInfo must be a mapping".into())),
+        }
+    } else if is("apiVersion") {
+        index.api_version = string(ctx, v, "apiVersion")?;
+    } else if is("generated") {
+        index.generated = time(ctx, v, "generated")?;
+    } else if is("publicKeys") {
+        index.public_keys = strings(ctx, v, "publicKeys")?;
+    } else if is("annotations") {
+        for (ak, av) in pairs(ctx, v, "annotations")? {
+            let value = string(ctx, av, "annotations")?;
+            index
+                .annotations
+                .insert(ak.key_string().unwrap_or_default(), value);
+        }
+    } else if is("entries") {
+        for (name_node, list) in pairs(ctx, v, "entries")? {
+            let name = name_node.key_string().unwrap_or_default();
+            let versions = decode_versions(ctx, &name, list)?;
+            index.entries.insert(name, versions);
         }
     }
     Ok(())
@@ -209,7 +256,7 @@ fn strings(ctx: &Ctx<'_>, node: &Node, field: &str) -> Result<Vec<String>, Error
     }
 }
 
-fn decode_versions(
+pub(super) fn decode_versions(
     ctx: &mut Ctx<'_>,
     name: &str,
     list: &Node,
@@ -221,30 +268,47 @@ fn decode_versions(
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        if is_null(item) {
-            ctx.warn(
-                item,
-                format!("skipping loading invalid entry for chart {name:?}: empty entry"),
-            );
-            continue;
+        if let Some(entry) = decode_item(ctx, name, item)? {
+            out.push(entry);
         }
-        let mut entry = decode_entry(ctx, item)?;
-        if entry.metadata.api_version.is_empty() {
-            entry.metadata.api_version = "v1".into();
-        }
-        match entry.metadata.validate() {
-            Err(Error::Validation { message })
-                if message.starts_with("more than one dependency with name or alias") => {}
-            Err(e) => {
-                let version = entry.metadata.version.clone();
-                ctx.warn(item, format!("skipping loading invalid entry for chart {name:?} version {version:?}: {e}"));
-                continue;
-            }
-            Ok(()) => {}
-        }
-        out.push(entry);
     }
     Ok(out)
+}
+
+/// One item of a chart's version list: `None` (with a warning) for a null item or one
+/// that fails Helm's metadata validation.
+pub(super) fn decode_item(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    item: &Node,
+) -> Result<Option<ChartVersionEntry>, Error> {
+    if is_null(item) {
+        ctx.warn(
+            item,
+            format!("skipping loading invalid entry for chart {name:?}: empty entry"),
+        );
+        return Ok(None);
+    }
+    let mut entry = decode_entry(ctx, item)?;
+    if entry.metadata.api_version.is_empty() {
+        entry.metadata.api_version = "v1".into();
+    }
+    match entry.metadata.validate() {
+        Err(Error::Validation { message })
+            if message.starts_with("more than one dependency with name or alias") => {}
+        Err(e) => {
+            let version = entry.metadata.version.clone();
+            ctx.warn(
+                item,
+                format!(
+                    "skipping loading invalid entry for chart {name:?} version {version:?}: {e}"
+                ),
+            );
+            return Ok(None);
+        }
+        Ok(()) => {}
+    }
+    Ok(Some(entry))
 }
 
 fn decode_entry(ctx: &mut Ctx<'_>, item: &Node) -> Result<ChartVersionEntry, Error> {
