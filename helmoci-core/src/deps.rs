@@ -191,13 +191,9 @@ pub fn plan(chart_dir: &Path, deps: &[Dependency], repos: &RepositoryFile) -> Re
                 path: local_path(&d.repository, chart_dir),
             },
             RepositoryKind::Oci => Source::Oci {
-                repository: format!(
-                    "{}/{}",
-                    d.repository
-                        .trim_start_matches("oci://")
-                        .trim_end_matches('/'),
-                    d.name
-                ),
+                // As Helm: no trimming, so `oci://r/ns/` gives `r/ns//name`, which the
+                // reference parser refuses (Helm: `invalid reference`).
+                repository: format!("{}/{}", &d.repository["oci://".len()..], d.name),
                 exact: is_exact_version(&d.version),
             },
             RepositoryKind::Alias => match repos.find_alias(&d.repository) {

@@ -50,7 +50,7 @@ fn plan_classifies_and_rewrites_aliases() {
     let deps = [
         dep("a", "^1", ""),
         dep("b", "1.x", "file://../b"),
-        dep("c", "1.2.3+meta", "oci://r.example/ns/"),
+        dep("c", "1.2.3+meta", "oci://r.example/ns"),
         dep("d", "~1", "@stable"),
         dep("e", "~1", "alias:stable"),
         dep("f", "*", "https://charts.example.com/stable"),
