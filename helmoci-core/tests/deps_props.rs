@@ -39,6 +39,12 @@ proptest! {
             let _ = IndexFile::parse(index.to_json().as_bytes(), "again.json").unwrap();
         }
         let _ = Lock::from_yaml(doc.as_bytes(), "Chart.lock");
+        let _ = helmoci_core::repo::RepositoryFile::parse(doc.as_bytes(), "repositories.yaml");
+    }
+
+    #[test]
+    fn repositories_parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = helmoci_core::repo::RepositoryFile::parse(&bytes, "repositories.yaml");
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl IndexFile {
     /// Every entry's `created` and the index's `generated` are `now`. The result is
     /// sorted ([`sort_entries`](IndexFile::sort_entries)).
     ///
+    /// # Deviation from Helm
+    /// Archives are loaded with helmoci's loader, which refuses links, devices and
+    /// duplicate entries that Helm's reads as empty files; such archives are skipped here
+    /// but indexed by Helm. `created` is the same instant for every entry.
+    ///
     /// # Errors
     /// [`Error::Read`] when `dir` cannot be listed or an archive cannot be hashed, and
     /// [`Error::Validation`] (wrapped in [`Error::Load`]) for a chart that loads but fails
