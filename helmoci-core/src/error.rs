@@ -187,6 +187,145 @@ pub enum Error {
         format: String,
     },
 
+    // ---- dependencies: Chart.lock, index.yaml, repositories.yaml ---------------------
+    /// `Chart.lock` does not match the dependencies of `Chart.yaml` (Helm's lock drift).
+    #[error(
+        "the lock file ({lock_file}) is out of sync with the dependencies file ({deps_file}); \
+             a dependency was added, removed or changed since the lock was written. \
+             Please update the dependencies with 'helm dependency update'"
+    )]
+    LockOutOfSync {
+        /// `Chart.lock` or `requirements.lock`.
+        lock_file: &'static str,
+        /// `Chart.yaml` or `requirements.yaml`.
+        deps_file: &'static str,
+    },
+    /// The lock file to write is a symbolic link (Helm refuses to write through it).
+    #[error("the {file} file is a symlink to {target:?}; remove the link or replace it with a regular file")]
+    LockSymlink {
+        /// `Chart.lock` or `requirements.lock`.
+        file: &'static str,
+        /// Where the link points.
+        target: PathBuf,
+    },
+    /// An `index.yaml` (or `index.json`) is empty.
+    #[error("{source_name}: empty index.yaml file")]
+    IndexEmpty {
+        /// Where the index came from (a path or URL).
+        source_name: String,
+    },
+    /// An index has no `apiVersion`.
+    #[error("{source_name}: no API version specified; a repository index needs `apiVersion: v1`")]
+    IndexNoApiVersion {
+        /// Where the index came from.
+        source_name: String,
+    },
+    /// An index does not have the shape of a Helm repository index.
+    #[error("{source_name}:{line}: {message}")]
+    IndexInvalid {
+        /// Where the index came from.
+        source_name: String,
+        /// 1-based line (0 when unknown, e.g. for JSON).
+        line: usize,
+        /// What is wrong, e.g. `unknown field "foo" in ChartVersion`.
+        message: String,
+    },
+    /// The index has no chart of that name.
+    #[error("no chart name found: chart {name:?} is not in the repository index")]
+    IndexNoChart {
+        /// The chart asked for.
+        name: String,
+    },
+    /// The index has the chart but no version satisfying the request.
+    #[error("no chart version found for {name}-{version}")]
+    IndexNoVersion {
+        /// The chart asked for.
+        name: String,
+        /// The version or constraint asked for.
+        version: String,
+    },
+    /// A URL could not be parsed or joined.
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// `repositories.yaml` could not be read or parsed.
+    #[error("couldn't load repositories file ({path})")]
+    RepositoryConfig {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Dependencies name repositories that are not configured (Helm's `ErrRepoNotFound`).
+    #[error("no repository definition for {}. Please add them via 'helm repo add'{}", repositories.join(", "),
+        if repositories.iter().any(|r| !r.contains("//") && !r.starts_with('@') && !r.starts_with("alias:")) {
+            "\nNote that repositories must be URLs or aliases. For example, to refer to the \"example\"\n\
+             repository, use \"https://charts.example.com/\" or \"@example\" instead of\n\
+             \"example\". Don't forget to add the repo, too ('helm repo add')."
+        } else { "" })]
+    RepositoryNotFound {
+        /// The repositories as written in `Chart.yaml`.
+        repositories: Vec<String>,
+    },
+    /// A dependency's version is not a valid constraint.
+    #[error("dependency {name:?} has an invalid version/constraint format")]
+    DependencyConstraint {
+        /// The dependency's name.
+        name: String,
+        /// The constraint error (`improper constraint: ""`).
+        #[source]
+        source: Box<Error>,
+    },
+    /// No candidate satisfies some dependencies' constraints.
+    #[error("can't get a valid version for {} subchart(s): {}. Make sure a matching chart version exists in the repo, or change the version constraint in Chart.yaml",
+        missing.len(), missing.iter().map(|m| format!("{:?} (repository {:?}, version {:?})", m.name, m.repository, m.version)).collect::<Vec<_>>().join(", "))]
+    NoMatchingVersions {
+        /// The dependencies that could not be resolved, in `Chart.yaml` order.
+        missing: Vec<crate::metadata::Dependency>,
+    },
+    /// A dependency was resolved without the information it needs (a caller error).
+    #[error("dependency {name:?} ({repository:?}): {reason}")]
+    DependencyCandidates {
+        /// The dependency's name.
+        name: String,
+        /// Its repository.
+        repository: String,
+        /// What is missing or mismatched.
+        reason: String,
+    },
+
+    /// A local (`repository: ""`) or `file://` dependency's directory does not exist.
+    #[error("directory {} not found (dependency {name:?}); create it or fix `repository` in Chart.yaml", path.display())]
+    DependencyDirectoryMissing {
+        /// The dependency's name.
+        name: String,
+        /// The directory Helm looks in.
+        path: PathBuf,
+    },
+    /// A chart already in `charts/` does not satisfy its dependency's constraint.
+    #[error("dependency {name} at version {version} does not satisfy the constraint {constraint}")]
+    LocalDependencyMismatch {
+        /// The dependency's name.
+        name: String,
+        /// The version found in `charts/<name>`.
+        version: String,
+        /// The constraint from Chart.yaml.
+        constraint: String,
+    },
+    /// The repository's index has no chart of the dependency's name.
+    #[error("{name} chart not found in repo {repository}")]
+    ChartNotInRepository {
+        /// The chart.
+        name: String,
+        /// The repository URL.
+        repository: String,
+    },
+
     // ---- chart archives -----------------------------------------------------------------
     /// The input is not a gzip stream.
     #[error("{name} does not appear to be a gzipped chart archive: {hint}")]

@@ -7,20 +7,27 @@
 //!   and Helm's validation rules;
 //! - [`ignore`]: `.helmignore` rules with Helm's (not git's) semantics;
 //! - [`version`]: lenient and strict chart versions and Masterminds-compatible constraints;
+//! - [`lock`]: `Chart.lock` / `requirements.lock` and Helm's dependency digest;
+//! - [`index`]: a chart repository's `index.yaml` (read, query, `helm repo index`);
+//! - [`repo`]: `repositories.yaml` and how dependencies name repositories;
+//! - [`deps`]: which version `helm dependency update`/`build` would lock, and what to fetch;
 //! - [`yaml`] and [`json`]: readers and writers that reproduce the bytes Helm's Go libraries
 //!   produce (YAML 1.1 coercions, sorted keys, Go's JSON escaping).
 #![doc(html_root_url = "https://docs.rs/helmoci-core")]
 
 pub mod archive;
 pub mod chart;
+pub mod deps;
 pub mod digest;
 pub mod error;
 pub mod ignore;
+pub mod index;
 pub mod json;
 pub mod load;
 pub mod lock;
 pub mod metadata;
 pub mod package;
+pub mod repo;
 pub mod show;
 pub mod time;
 pub mod value;

@@ -5,6 +5,7 @@ mod package;
 mod pull;
 mod push;
 mod registry;
+mod repo;
 mod show;
 mod tags;
 mod version;
@@ -30,6 +31,9 @@ pub enum Command {
     /// Log in to or out of a registry (like `helm registry`).
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Work with chart repositories (like `helm repo`).
+    #[command(subcommand)]
+    Repo(repo::RepoCommand),
     /// Print helmoci's version.
     Version(version::Args),
 }
@@ -44,6 +48,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
         Command::Tags(args) => tags::run(args, global),
         Command::Copy(args) => copy::run(args, global),
         Command::Registry(cmd) => registry::run(cmd, global),
+        Command::Repo(cmd) => repo::run(cmd, global),
         Command::Version(args) => version::run(args),
     }
 }

@@ -132,15 +132,21 @@ impl ChartMetadata {
     /// [`Error::Yaml`] for YAML syntax errors and [`Error::ChartYamlType`] for a value of
     /// the wrong type, both with line and column.
     pub fn merge_yaml(&mut self, input: &[u8], file: &str) -> Result<Vec<Warning>, Error> {
-        let mut warnings = Vec::new();
         let Some(root) = yaml::parse(input, file)? else {
-            return Ok(warnings);
+            return Ok(Vec::new());
         };
+        self.merge_node(&root, file)
+    }
+
+    /// [`merge_yaml`](Self::merge_yaml) for an already parsed node (used for `index.yaml`
+    /// entries, whose metadata fields sit beside `urls`, `digest` and `created`).
+    pub(crate) fn merge_node(&mut self, root: &Node, file: &str) -> Result<Vec<Warning>, Error> {
+        let mut warnings = Vec::new();
         let ctx = Ctx {
             file,
             owner: "Metadata",
         };
-        let Some(entries) = map_entries(&ctx, &root, "")? else {
+        let Some(entries) = map_entries(&ctx, root, "")? else {
             return Ok(warnings);
         };
         for (key, node) in entries {
