@@ -17,6 +17,7 @@ pub mod digest;
 pub mod error;
 pub mod ignore;
 pub mod json;
+pub mod lint;
 pub mod load;
 pub mod lock;
 pub mod metadata;
