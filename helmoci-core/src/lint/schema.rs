@@ -7,8 +7,11 @@
 //! (`got string, want integer`, `missing property 'x'`, numbers grouped as `70,000`).
 //!
 //! # Deviation from Helm
-//! Helm fetches `$ref`s over HTTP(S); helmoci-core does no network I/O, so such a schema
-//! fails to compile here. `file://` references are read, as Helm reads them.
+//! Helm loads `$ref`s to other documents over HTTP(S) and from any local file. Here
+//! nothing outside `values.schema.json` is loaded (helmoci-core does no network I/O, and a
+//! chart should not make its linter read `/dev/zero` or `~/.ssh`): such a schema fails
+//! with a message naming the reference. The standard metaschemas are built in, and `urn:`
+//! references are permissive (`true`), as in Helm.
 
 use boon::{CompileError, Compiler, ErrorKind, Schemas, ValidationError};
 use serde_json::Value as Json;
@@ -19,9 +22,33 @@ const SCHEMA_URL: &str = "file:///values.schema.json";
 
 /// Validates `values` against the schema text; `Err` holds Helm's message (already
 /// trimmed of the library's first line, ending with a newline for validation failures).
+///
+/// The validator recurses once per nesting level of the values (and of recursive
+/// `$ref`s), so it runs on a thread of its own with a large stack: values nested as deep
+/// as the YAML reader allows are validated without overflowing the caller's stack.
 pub(crate) fn validate(values: &Value, schema: &[u8]) -> Result<(), String> {
+    let instance = to_json(values);
+    let schema = schema.to_vec();
+    let job = move || validate_json(&instance, &schema);
+    let spawned = std::thread::Builder::new()
+        .name("helmoci-lint-schema".into())
+        .stack_size(VALIDATOR_STACK)
+        .spawn(job);
+    match spawned {
+        Ok(handle) => handle
+            .join()
+            .unwrap_or_else(|_| Err("unable to validate schema: the validator failed".into())),
+        Err(_) => Err("unable to validate schema: cannot start the validator thread".into()),
+    }
+}
+
+/// Stack for the validator thread (reserved, not committed, memory).
+const VALIDATOR_STACK: usize = 256 << 20;
+
+fn validate_json(instance: &Json, schema: &[u8]) -> Result<(), String> {
     let doc: Json = serde_json::from_slice(schema).map_err(|e| go_json_error(&e, schema))?;
     let mut compiler = Compiler::new();
+    compiler.use_loader(Box::new(NoExternalDocuments));
     let mut schemas = Schemas::new();
     compiler
         .add_resource(SCHEMA_URL, doc)
@@ -29,8 +56,7 @@ pub(crate) fn validate(values: &Value, schema: &[u8]) -> Result<(), String> {
     let index = compiler
         .compile(SCHEMA_URL, &mut schemas)
         .map_err(|e| compile_message(&e))?;
-    let instance = to_json(values);
-    match schemas.validate(&instance, index) {
+    match schemas.validate(instance, index) {
         Ok(()) => Ok(()),
         Err(err) => {
             let mut out = String::new();
@@ -40,6 +66,18 @@ pub(crate) fn validate(values: &Value, schema: &[u8]) -> Result<(), String> {
             out.push('\n');
             Err(out.trim_start_matches('\n').to_owned())
         }
+    }
+}
+
+/// Refuses every document but the schema itself (see the module's deviation note).
+struct NoExternalDocuments;
+
+impl boon::UrlLoader for NoExternalDocuments {
+    fn load(&self, url: &str) -> Result<Json, Box<dyn std::error::Error>> {
+        if url.starts_with("urn:") {
+            return Ok(Json::Bool(true));
+        }
+        Err("refused: helmoci loads no schema document other than values.schema.json".into())
     }
 }
 
