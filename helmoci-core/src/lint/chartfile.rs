@@ -8,7 +8,7 @@ use crate::version::ChartVersion;
 use crate::yaml::{self, Node, NodeValue};
 
 use super::urls::{is_email, is_request_url, is_url};
-use super::{go_io, go_yaml_error, Linter, Severity};
+use super::{go_io, go_yaml_error, strict, Linter, Severity};
 
 const FILE: &str = "Chart.yaml";
 
@@ -18,9 +18,12 @@ pub(super) fn run(l: &mut Linter) {
     if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
         l.rule(Error, FILE, Err("should be a file, not a directory".into()));
     }
-    let parsed = match fs::read(&path) {
-        Err(e) => Err(format!("read {}", go_io(&path, &e))),
-        Ok(bytes) => parse(&bytes),
+    let (bytes, parsed) = match fs::read(&path) {
+        Err(e) => (Vec::new(), Err(format!("read {}", go_io(&path, &e)))),
+        Ok(bytes) => {
+            let parsed = parse(&bytes);
+            (bytes, parsed)
+        }
     };
     let (md, raw, null_maintainer) = match parsed {
         Ok(p) => p,
@@ -29,7 +32,7 @@ pub(super) fn run(l: &mut Linter) {
             return;
         }
     };
-    if let Err(e) = strict_check(&raw) {
+    if let Err(e) = strict::check(&bytes, &raw) {
         l.rule(
             Warning,
             FILE,
@@ -86,76 +89,6 @@ fn parse(bytes: &[u8]) -> Result<(ChartMetadata, Value, bool), String> {
     };
     let (md, _) = md.map_err(|e| go_yaml_error(&e, "v2.Metadata"))?;
     Ok((md, raw, null_maintainer))
-}
-
-const METADATA_FIELDS: &[&str] = &[
-    "name",
-    "home",
-    "sources",
-    "version",
-    "description",
-    "keywords",
-    "maintainers",
-    "icon",
-    "apiVersion",
-    "condition",
-    "tags",
-    "appVersion",
-    "deprecated",
-    "annotations",
-    "kubeVersion",
-    "dependencies",
-    "type",
-];
-const MAINTAINER_FIELDS: &[&str] = &["name", "email", "url"];
-const DEPENDENCY_FIELDS: &[&str] = &[
-    "name",
-    "version",
-    "repository",
-    "condition",
-    "tags",
-    "enabled",
-    "import-values",
-    "alias",
-];
-
-/// `StrictLoadChartfile`'s unknown-field check (Go's `DisallowUnknownFields`; keys match
-/// fields case-insensitively and are visited in sorted order, as the JSON has them).
-///
-/// # Deviation from Helm
-/// Duplicate keys, which Helm's strict YAML pass also reports, are not detected: the YAML
-/// reader keeps only the last of them.
-fn strict_check(raw: &Value) -> Result<(), String> {
-    fn unknown(map: &Value, fields: &[&str]) -> Option<String> {
-        let Value::Map(m) = map else { return None };
-        m.keys()
-            .find(|k| !fields.iter().any(|f| f.eq_ignore_ascii_case(k)))
-            .cloned()
-    }
-    let Value::Map(top) = raw else { return Ok(()) };
-    let fail = |k: String| {
-        Err(format!(
-            "error unmarshaling JSON: while decoding JSON: json: unknown field {k:?}"
-        ))
-    };
-    for (key, value) in top {
-        if !METADATA_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key)) {
-            return fail(key.clone());
-        }
-        let nested = if key.eq_ignore_ascii_case("maintainers") {
-            MAINTAINER_FIELDS
-        } else if key.eq_ignore_ascii_case("dependencies") {
-            DEPENDENCY_FIELDS
-        } else {
-            continue;
-        };
-        if let Value::Seq(items) = value {
-            if let Some(k) = items.iter().find_map(|item| unknown(item, nested)) {
-                return fail(k);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `isStringValue`: the key, if present, must hold a string after YAML → JSON → Go.
@@ -434,20 +367,6 @@ mod tests {
         assert_eq!(
             maintainers(&m, null),
             Err("a maintainer entry is empty".into())
-        );
-    }
-
-    #[test]
-    fn unknown_fields_warn() {
-        let raw = parse(b"name: a\ncolor: blue\n")
-            .map(|(_, r, _)| r)
-            .unwrap_or(Value::Null);
-        assert_eq!(
-            strict_check(&raw),
-            Err(
-                "error unmarshaling JSON: while decoding JSON: json: unknown field \"color\""
-                    .into()
-            )
         );
     }
 }

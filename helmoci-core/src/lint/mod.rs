@@ -31,6 +31,7 @@ use crate::Error;
 mod chartfile;
 mod rules;
 mod schema;
+mod strict;
 mod urls;
 
 /// How serious a finding is, as Helm grades them.
