@@ -16,8 +16,9 @@
 //!
 //! # Deviation from Helm
 //! Template rendering is not done, so nothing Helm reports from rendered templates
-//! (template errors, per-file YAML, Kubernetes names, deprecated APIs, the schema check
-//! of fully coalesced values at `templates/`) is reported here.
+//! (template errors, per-file YAML, Kubernetes names, deprecated APIs) is reported here;
+//! the schema check Helm runs at `templates/` on coalesced values is done only for charts
+//! without dependencies or subcharts.
 
 use std::fmt;
 use std::fs;
@@ -209,7 +210,7 @@ pub fn lint(path: &Path, opts: &LintOptions) -> Result<LintReport, Error> {
     };
     chartfile::run(&mut linter);
     rules::values(&mut linter, opts.skip_schema_validation);
-    rules::templates(&mut linter);
+    rules::templates(&mut linter, opts.skip_schema_validation);
     rules::dependencies(&mut linter);
     rules::crds(&mut linter);
     report.messages = linter.messages;

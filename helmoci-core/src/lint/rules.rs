@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::fs;
 
+use crate::chart::Chart;
+
 use crate::value::Value;
 use crate::yaml::{self, NodeValue};
 
@@ -53,9 +55,15 @@ fn read_values(bytes: &[u8]) -> Result<Value, String> {
     }
 }
 
-/// `templates/` exists ([WARNING] otherwise), is a directory, and the chart loads.
-/// Helm then renders the templates; that part is not done here.
-pub(super) fn templates(l: &mut Linter) {
+/// `templates/` exists ([WARNING] otherwise), is a directory, the chart loads, and the
+/// chart's values conform to its schema. Helm then renders the templates; that part is not
+/// done here.
+///
+/// # Deviation from Helm
+/// Helm checks the schema here against the values coalesced with every enabled subchart's
+/// (conditions, tags, `import-values`, globals). That coalescing is not reproduced, so the
+/// check runs only for charts without dependencies or subcharts.
+pub(super) fn templates(l: &mut Linter, skip_schema: bool) {
     const DIR: &str = "templates/";
     let meta = match fs::metadata(l.dir.join("templates")) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -76,8 +84,70 @@ pub(super) fn templates(l: &mut Linter) {
         l.rule(Severity::Error, DIR, Err("not a directory".into()));
         return;
     }
-    let loaded = l.chart().map(|_| ());
-    l.rule(Severity::Error, DIR, loaded);
+    let checked = l.chart().map(|chart| {
+        if skip_schema || !chart.subcharts.is_empty() || !chart.metadata.dependencies.is_empty() {
+            return Ok(());
+        }
+        coalesced_schema_check(chart)
+    });
+    match checked {
+        Ok(result) => l.rule(Severity::Error, DIR, result),
+        Err(e) => l.rule(Severity::Error, DIR, Err(e)),
+    };
+}
+
+/// `ToRenderValuesWithSchemaValidation` for a chart without subcharts: its values (all
+/// documents of `values.yaml`, merged) with nulls removed, against its schema.
+fn coalesced_schema_check(chart: &Chart) -> Result<(), String> {
+    let Some(schema) = chart.schema.as_ref().and_then(|f| f.data().ok()) else {
+        return Ok(());
+    };
+    if schema.is_empty() {
+        return Ok(());
+    }
+    let mut values = Value::Map(Default::default());
+    if let Some(data) = chart.values.as_ref().and_then(|f| f.data().ok()) {
+        for doc in documents(&data) {
+            if let Ok(Some(node)) = yaml::parse(doc, "values.yaml") {
+                merge(&mut values, node.resolve());
+            }
+        }
+    }
+    clean_nils(&mut values);
+    schema::validate(&values, &schema).map_err(|e| {
+        format!(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n{}:\n{e}",
+            chart.metadata.name
+        )
+    })
+}
+
+/// Deep-merges `src` into `dst`, `src` winning (Helm's `MergeMaps`).
+fn merge(dst: &mut Value, src: Value) {
+    match (dst, src) {
+        (Value::Map(d), Value::Map(s)) => {
+            for (k, v) in s {
+                match d.get_mut(&k) {
+                    Some(existing @ Value::Map(_)) if matches!(v, Value::Map(_)) => {
+                        merge(existing, v)
+                    }
+                    _ => {
+                        d.insert(k, v);
+                    }
+                }
+            }
+        }
+        (_, Value::Null) => {}
+        (d, s) => *d = s,
+    }
+}
+
+/// Helm's `cleanNilValues`: null entries of maps removed, recursively through maps.
+fn clean_nils(v: &mut Value) {
+    if let Value::Map(m) = v {
+        m.retain(|_, v| *v != Value::Null);
+        m.values_mut().for_each(clean_nils);
+    }
 }
 
 /// Dependencies in `Chart.yaml` against the subcharts in `charts/`.
