@@ -6,6 +6,7 @@
 //! - [`metadata`]: the `Chart.yaml` model ([`ChartMetadata`], [`Dependency`], [`Maintainer`])
 //!   and Helm's validation rules;
 //! - [`ignore`]: `.helmignore` rules with Helm's (not git's) semantics;
+//! - [`lint`]: `helm lint`'s checks that need no template rendering, with Helm's messages;
 //! - [`version`]: lenient and strict chart versions and Masterminds-compatible constraints;
 //! - [`yaml`] and [`json`]: readers and writers that reproduce the bytes Helm's Go libraries
 //!   produce (YAML 1.1 coercions, sorted keys, Go's JSON escaping).

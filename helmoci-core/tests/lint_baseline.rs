@@ -21,7 +21,7 @@ use std::process::Command;
 use helmoci_core::lint::{lint, LintOptions, LintReport};
 use serde_json::Value;
 
-const CASES: usize = 41;
+const CASES: usize = 48;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")

@@ -30,10 +30,10 @@ pub struct Args {
 
 /// Lints every chart and prints Helm's report; fails (exit 1) when a chart failed.
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
-    let mut opts = LintOptions::default()
+    let opts = LintOptions::default()
         .strict(args.strict)
-        .with_subcharts(args.with_subcharts);
-    opts.skip_schema_validation = args.skip_schema_validation;
+        .with_subcharts(args.with_subcharts)
+        .skip_schema_validation(args.skip_schema_validation);
     let reports = lint_all(&args.paths, &opts)?;
     let mut out = String::new();
     let mut failed = 0;

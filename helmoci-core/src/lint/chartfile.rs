@@ -56,8 +56,9 @@ pub(super) fn run(l: &mut Linter) {
 }
 
 /// `chartutil.LoadChartfile`: the metadata as decoded (not validated or sanitized), the
-/// generic document, and whether a `maintainers` entry was null (Helm keeps a nil entry).
-fn parse(bytes: &[u8]) -> Result<(ChartMetadata, Value, bool), String> {
+/// generic document, and the index of the first null `maintainers` entry (Helm keeps a nil
+/// entry there; our decoder refuses it, so it is dropped from the metadata).
+fn parse(bytes: &[u8]) -> Result<(ChartMetadata, Value, Option<usize>), String> {
     let root = yaml::parse(bytes, FILE).map_err(|e| go_yaml_error(&e, "chart.Metadata"))?;
     let raw = root.as_ref().map_or(Value::Null, Node::resolve);
     if let Some(root) = &root {
@@ -69,9 +70,15 @@ fn parse(bytes: &[u8]) -> Result<(ChartMetadata, Value, bool), String> {
             return Err(format!("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {found} into Go value of type v2.Metadata"));
         }
     }
-    let null_entry = |key: &str| matches!(&raw, Value::Map(m) if matches!(m.get(key), Some(Value::Seq(items)) if items.contains(&Value::Null)));
+    let null_entry = |key: &str| match &raw {
+        Value::Map(m) => match m.get(key) {
+            Some(Value::Seq(items)) => items.iter().position(|v| *v == Value::Null),
+            _ => None,
+        },
+        _ => None,
+    };
     let null_maintainer = null_entry("maintainers");
-    let md = if null_maintainer || null_entry("dependencies") {
+    let md = if null_maintainer.is_some() || null_entry("dependencies").is_some() {
         // Our decoder refuses null entries; Go's keeps them as nil pointers. Drop them and
         // decode the rest, re-emitted with Helm's YAML writer (types are preserved).
         let mut cleaned = raw.clone();
@@ -160,13 +167,12 @@ fn strict_semver(md: &ChartMetadata) -> Result<(), String> {
     }
 }
 
-fn maintainers(md: &ChartMetadata, null_entry: bool) -> Result<(), String> {
-    // Helm stops at the first bad entry; a null entry is reported where it stands, which
-    // we approximate by reporting it before the named entries' problems.
-    if null_entry {
-        return Err("a maintainer entry is empty".into());
-    }
-    for m in &md.maintainers {
+fn maintainers(md: &ChartMetadata, null_entry: Option<usize>) -> Result<(), String> {
+    // Helm stops at the first bad entry, so a null entry counts where it stands.
+    for (i, m) in md.maintainers.iter().enumerate() {
+        if null_entry == Some(i) {
+            return Err("a maintainer entry is empty".into());
+        }
         if m.name.is_empty() {
             return Err("each maintainer requires a name".into());
         }
@@ -183,7 +189,10 @@ fn maintainers(md: &ChartMetadata, null_entry: bool) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    match null_entry {
+        Some(_) => Err("a maintainer entry is empty".into()),
+        None => Ok(()),
+    }
 }
 
 fn sources(md: &ChartMetadata) -> Result<(), String> {
@@ -362,7 +371,7 @@ mod tests {
     #[test]
     fn null_maintainer_is_reported_not_fatal() {
         let (m, _, null) = parse(b"name: a\nmaintainers:\n  -\n  - name: b\n").expect("parses");
-        assert!(null);
+        assert_eq!(null, Some(0));
         assert_eq!(m.maintainers.len(), 1);
         assert_eq!(
             maintainers(&m, null),

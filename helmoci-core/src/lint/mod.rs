@@ -101,7 +101,7 @@ pub struct LintOptions {
 }
 
 impl LintOptions {
-    /// The default options with `strict` set.
+    /// The options with `strict` set.
     pub fn strict(mut self, strict: bool) -> LintOptions {
         self.strict = strict;
         self
@@ -110,6 +110,12 @@ impl LintOptions {
     /// The options with `with_subcharts` set.
     pub fn with_subcharts(mut self, with_subcharts: bool) -> LintOptions {
         self.with_subcharts = with_subcharts;
+        self
+    }
+
+    /// The options with `skip_schema_validation` set.
+    pub fn skip_schema_validation(mut self, skip: bool) -> LintOptions {
+        self.skip_schema_validation = skip;
         self
     }
 }
@@ -315,7 +321,10 @@ pub(crate) fn helm_load_error(e: &Error) -> String {
     match e {
         Error::Load { source, .. } => helm_load_error(source),
         Error::Validation { .. } => e.to_string(),
-        Error::ChartYamlMissing | Error::NoChartYaml { .. } => "Chart.yaml file is missing".into(),
+        // A stray file in charts/ comes wrapped in `Subchart`, which names it.
+        Error::ChartYamlMissing | Error::NoChartYaml { .. } | Error::StraySubchartFile { .. } => {
+            "Chart.yaml file is missing".into()
+        }
         Error::ChartFileInvalid { source, .. } if matches!(**source, Error::Validation { .. }) => {
             source.to_string()
         }

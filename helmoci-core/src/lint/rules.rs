@@ -9,7 +9,7 @@ use crate::chart::Chart;
 use crate::value::Value;
 use crate::yaml::{self, NodeValue};
 
-use super::{go_yaml_error, schema, Linter, Severity};
+use super::{go_io, go_yaml_error, schema, Linter, Severity};
 
 /// `values.yaml` exists ([INFO] otherwise), parses as a mapping, and conforms to
 /// `values.schema.json` when there is one.
@@ -25,7 +25,9 @@ pub(super) fn values(l: &mut Linter, skip_schema: bool) {
 }
 
 fn check_values(l: &Linter, skip_schema: bool) -> Result<(), String> {
-    let bytes = fs::read(l.dir.join("values.yaml")).map_err(|e| e.to_string())?;
+    let path = l.dir.join("values.yaml");
+    let bytes =
+        fs::read(&path).map_err(|e| format!("unable to parse YAML: read {}", go_io(&path, &e)))?;
     let values = read_values(&bytes).map_err(|e| format!("unable to parse YAML: {e}"))?;
     let schema = fs::read(l.dir.join("values.schema.json")).unwrap_or_default();
     if schema.is_empty() || skip_schema {
