@@ -6,6 +6,7 @@
 //! - [`metadata`]: the `Chart.yaml` model ([`ChartMetadata`], [`Dependency`], [`Maintainer`])
 //!   and Helm's validation rules;
 //! - [`ignore`]: `.helmignore` rules with Helm's (not git's) semantics;
+//! - [`lint`]: `helm lint`'s checks that need no template rendering, with Helm's messages;
 //! - [`version`]: lenient and strict chart versions and Masterminds-compatible constraints;
 //! - [`lock`]: `Chart.lock` / `requirements.lock` and Helm's dependency digest;
 //! - [`index`]: a chart repository's `index.yaml` (read, query, `helm repo index`);
@@ -23,6 +24,7 @@ pub mod error;
 pub mod ignore;
 pub mod index;
 pub mod json;
+pub mod lint;
 pub mod load;
 pub mod lock;
 pub mod metadata;

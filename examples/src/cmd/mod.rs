@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` and `run`.
 
 mod copy;
+mod lint;
 mod package;
 mod pull;
 mod push;
@@ -17,6 +18,8 @@ use crate::Global;
 pub enum Command {
     /// Package a chart directory into a versioned archive (like `helm package`).
     Package(package::Args),
+    /// Examine a chart for possible issues, without rendering templates (like `helm lint`).
+    Lint(lint::Args),
     /// Show a chart's metadata, values, README or CRDs (like `helm show`).
     #[command(subcommand)]
     Show(show::Which),
@@ -42,6 +45,7 @@ pub enum Command {
 pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
     match command {
         Command::Package(args) => package::run(args, global),
+        Command::Lint(args) => lint::run(args, global),
         Command::Show(which) => show::run(which, global),
         Command::Push(args) => push::run(args, global),
         Command::Pull(args) => pull::run(args, global),
