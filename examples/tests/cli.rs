@@ -246,8 +246,14 @@ fn push_tags_pull_copy_through_an_oci_layout() -> TestResult {
     assert_eq!(ok(&helmoci(home.path(), &["tags", &chart])), "0.1.0\n");
     // show straight from the layout equals show of the archive.
     assert_eq!(
-        ok(&helmoci(home.path(), &["show", "all", &chart, "--version", "^0.1"])),
-        ok(&helmoci(home.path(), &["show", "all", tgz.to_str().unwrap()]))
+        ok(&helmoci(
+            home.path(),
+            &["show", "all", &chart, "--version", "^0.1"]
+        )),
+        ok(&helmoci(
+            home.path(),
+            &["show", "all", tgz.to_str().unwrap()]
+        ))
     );
     assert_eq!(
         ok(&helmoci(home.path(), &["tags", &chart, "--json"])),
@@ -401,7 +407,17 @@ fn push_and_pull_through_the_real_registry_interoperate_with_helm() -> TestResul
     );
     assert!(err.contains("0.1.0"), "{err}");
     // show from the registry prints exactly what Helm's show prints.
-    let shown = ok(&helmoci(home.path(), &["show", "chart", &chart, "--version", "0.1.0", "--plain-http"]));
+    let shown = ok(&helmoci(
+        home.path(),
+        &[
+            "show",
+            "chart",
+            &chart,
+            "--version",
+            "0.1.0",
+            "--plain-http",
+        ],
+    ));
     if let Some(helm) = Helm::new() {
         let theirs = helm.run(
             "out = h.show(args['ref'], output_format='chart', plain_http=True)",

@@ -338,3 +338,100 @@ fn reproducible_whatever_the_mtimes_and_thread_count() {
     }
     assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
 }
+
+/// A subchart given as a `.tgz` in `charts/` is expanded and re-serialized, as Helm does.
+#[test]
+fn subchart_archive_is_reserialized_like_helm() {
+    let Some(py) = helm_python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = build(
+        tmp.path(),
+        "sub",
+        &vec![
+            f("Chart.yaml", &chart_yaml("sub")),
+            f("values.yaml", b"s: 1\n"),
+            f("templates/s.yaml", b"kind: S\n"),
+        ],
+    );
+    let sub_tgz = ours(&sub, &tmp.path().join("subout"));
+    let parent = build(
+        tmp.path(),
+        "withtgz",
+        &vec![
+            f("Chart.yaml", b"apiVersion: v2\nname: withtgz\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  repository: oci://example.invalid/charts\n"),
+            f("templates/p.yaml", b"kind: P\n"),
+        ],
+    );
+    fs::create_dir_all(parent.join("charts")).unwrap();
+    fs::copy(&sub_tgz.path, parent.join("charts/sub-0.1.0.tgz")).unwrap();
+    stamp(&parent);
+    let packaged = ours(&parent, &tmp.path().join("ours"));
+    let helm_tgz = run_helm(
+        &py,
+        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
+        &[
+            parent.to_str().unwrap(),
+            tmp.path().join("helm").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(gunzip(&packaged.path), gunzip(Path::new(helm_tgz.trim())));
+}
+
+/// With several subcharts Helm's order is random (a Go map); ours is by name. The entries
+/// and their bytes are the same set.
+#[test]
+fn several_subcharts_hold_the_same_entries_as_helms() {
+    let Some(py) = helm_python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = vec![f("Chart.yaml", &chart_yaml("umbrella"))];
+    for name in ["zeta", "alpha", "mid"] {
+        files.push(f(&format!("charts/{name}/Chart.yaml"), &chart_yaml(name)));
+        files.push(f(
+            &format!("charts/{name}/templates/{name}.yaml"),
+            name.as_bytes(),
+        ));
+    }
+    let dir = build(tmp.path(), "umbrella", &files);
+    let packaged = ours(&dir, &tmp.path().join("ours"));
+    let helm_tgz = run_helm(
+        &py,
+        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
+        &[
+            dir.to_str().unwrap(),
+            tmp.path().join("helm").to_str().unwrap(),
+        ],
+    );
+    let entries = |tar: Vec<u8>| {
+        let out: Vec<(String, Vec<u8>)> = tar::Archive::new(&tar[..])
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+                (e.path().unwrap().display().to_string(), data)
+            })
+            .collect();
+        out
+    };
+    let ours_entries = entries(gunzip(&packaged.path));
+    let names: Vec<&str> = ours_entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "umbrella/Chart.yaml",
+            "umbrella/charts/alpha/Chart.yaml",
+            "umbrella/charts/alpha/templates/alpha.yaml",
+            "umbrella/charts/mid/Chart.yaml",
+            "umbrella/charts/mid/templates/mid.yaml",
+            "umbrella/charts/zeta/Chart.yaml",
+            "umbrella/charts/zeta/templates/zeta.yaml",
+        ],
+        "subcharts in name order"
+    );
+    let mut a = ours_entries;
+    let mut b = entries(gunzip(Path::new(helm_tgz.trim())));
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
