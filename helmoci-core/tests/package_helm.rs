@@ -164,6 +164,16 @@ fn build(root: &Path, name: &str, files: &Files) -> std::path::PathBuf {
     dir
 }
 
+/// Packages `dir` with real Helm into `out` and returns the archive's path (as a string
+/// with a trailing newline, as the SDK prints it).
+fn helm_package(py: &Path, dir: &Path, out: &Path) -> String {
+    run_helm(
+        py,
+        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
+        &[dir.to_str().unwrap(), out.to_str().unwrap()],
+    )
+}
+
 fn ours(dir: &Path, out: &Path) -> helmoci_core::PackagedChart {
     let opts = PackageOptions {
         destination: out.to_path_buf(),
@@ -181,14 +191,7 @@ fn tar_stream_is_byte_identical_to_helms() {
     for (name, files) in corpus() {
         let dir = build(tmp.path(), name, &files);
         let packaged = ours(&dir, &tmp.path().join("ours"));
-        let helm_tgz = run_helm(
-            &py,
-            "print(h.package(sys.argv[1], destination=sys.argv[2]))",
-            &[
-                dir.to_str().unwrap(),
-                tmp.path().join("helm").to_str().unwrap(),
-            ],
-        );
+        let helm_tgz = helm_package(&py, &dir, &tmp.path().join("helm"));
         let helm_tgz = Path::new(helm_tgz.trim());
         assert_eq!(
             packaged.path.file_name(),
@@ -267,14 +270,7 @@ fn helm_create_output_packages_identically() {
     let dir = tmp.path().join("created");
     stamp(&dir);
     let packaged = ours(&dir, &tmp.path().join("ours"));
-    let helm_tgz = run_helm(
-        &py,
-        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
-        &[
-            dir.to_str().unwrap(),
-            tmp.path().join("helm").to_str().unwrap(),
-        ],
-    );
+    let helm_tgz = helm_package(&py, &dir, &tmp.path().join("helm"));
     assert_eq!(gunzip(&packaged.path), gunzip(Path::new(helm_tgz.trim())));
 }
 
@@ -286,14 +282,7 @@ fn helm_loads_our_archives_and_we_load_helms() {
     for (name, files) in corpus() {
         let dir = build(tmp.path(), name, &files);
         let packaged = ours(&dir, &tmp.path().join("ours"));
-        let helm_tgz = run_helm(
-            &py,
-            "print(h.package(sys.argv[1], destination=sys.argv[2]))",
-            &[
-                dir.to_str().unwrap(),
-                tmp.path().join("helm").to_str().unwrap(),
-            ],
-        );
+        let helm_tgz = helm_package(&py, &dir, &tmp.path().join("helm"));
         let helm_tgz = helm_tgz.trim();
         let from_ours = run_helm(&py, script, &[packaged.path.to_str().unwrap()]);
         let from_helm = run_helm(&py, script, &[helm_tgz]);
@@ -366,14 +355,7 @@ fn subchart_archive_is_reserialized_like_helm() {
     fs::copy(&sub_tgz.path, parent.join("charts/sub-0.1.0.tgz")).unwrap();
     stamp(&parent);
     let packaged = ours(&parent, &tmp.path().join("ours"));
-    let helm_tgz = run_helm(
-        &py,
-        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
-        &[
-            parent.to_str().unwrap(),
-            tmp.path().join("helm").to_str().unwrap(),
-        ],
-    );
+    let helm_tgz = helm_package(&py, &parent, &tmp.path().join("helm"));
     assert_eq!(gunzip(&packaged.path), gunzip(Path::new(helm_tgz.trim())));
 }
 
@@ -393,14 +375,7 @@ fn several_subcharts_hold_the_same_entries_as_helms() {
     }
     let dir = build(tmp.path(), "umbrella", &files);
     let packaged = ours(&dir, &tmp.path().join("ours"));
-    let helm_tgz = run_helm(
-        &py,
-        "print(h.package(sys.argv[1], destination=sys.argv[2]))",
-        &[
-            dir.to_str().unwrap(),
-            tmp.path().join("helm").to_str().unwrap(),
-        ],
-    );
+    let helm_tgz = helm_package(&py, &dir, &tmp.path().join("helm"));
     let entries = |tar: Vec<u8>| {
         let out: Vec<(String, Vec<u8>)> = tar::Archive::new(&tar[..])
             .entries()
