@@ -139,6 +139,41 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// A [`Read`](std::io::Read) adapter that hashes (SHA-256) and counts every byte read
+/// through it.
+#[derive(Debug)]
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<R> HashingReader<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// The inner reader, the digest and the number of bytes read.
+    pub fn finish(self) -> (R, Digest, u64) {
+        let hash = self.hasher.finalize();
+        (self.inner, Digest::from_sha256(hash.into()), self.size)
+    }
+}
+
+impl<R: io::Read> io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,74 @@ pub struct PackagedChart {
     pub metadata: ChartMetadata,
 }
 
+impl PackagedChart {
+    /// An existing chart archive (e.g. one Helm made), ready to push: one streaming pass
+    /// hashes the file while checking every entry with the loader's safety rules and
+    /// [`Limits`](crate::archive::Limits); only `Chart.yaml` (and a v1 chart's
+    /// `requirements.yaml`) are kept in memory. The metadata is loaded and validated as
+    /// Helm's loader does.
+    ///
+    /// # Errors
+    /// I/O errors, archive errors ([`read_archive`](crate::archive::read_archive)),
+    /// [`Error::ChartYamlMissing`], and `Chart.yaml` parse and validation errors, all
+    /// wrapped in [`Error::Load`] naming the file.
+    pub fn from_archive(path: &Path, opts: &LoadOptions) -> Result<PackagedChart, Error> {
+        let file = fs::File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = path.display().to_string();
+        let mut reader = crate::digest::HashingReader::new(io::BufReader::new(file));
+        let mut chart_yaml = None;
+        let mut requirements = None;
+        let read = crate::archive::read_archive(&name, &mut reader, &opts.limits, |entry, data| {
+            let slot = match entry.path.as_str() {
+                "Chart.yaml" => &mut chart_yaml,
+                "requirements.yaml" => &mut requirements,
+                _ => return Ok(()),
+            };
+            let mut buf = Vec::with_capacity(entry.size as usize);
+            io::Read::read_to_end(data, &mut buf).map_err(|source| Error::ArchiveCorrupt {
+                archive: name.clone(),
+                source,
+            })?;
+            if buf.starts_with(b"\xef\xbb\xbf") {
+                buf.drain(..3);
+            }
+            *slot = Some(buf);
+            Ok(())
+        });
+        let wrap = |e: Error| Error::Load {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        };
+        read.map_err(wrap)?;
+        io::copy(&mut reader, &mut io::sink()).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (_, digest, size) = reader.finish();
+        let chart_yaml = chart_yaml.ok_or(Error::ChartYamlMissing).map_err(wrap)?;
+        let (mut metadata, _) =
+            ChartMetadata::from_yaml(&chart_yaml, "Chart.yaml").map_err(wrap)?;
+        if metadata.api_version.is_empty() {
+            metadata.api_version = "v1".into();
+        }
+        if let Some(req) = requirements {
+            metadata
+                .merge_yaml(&req, "requirements.yaml")
+                .map_err(wrap)?;
+        }
+        metadata.validate().map_err(wrap)?;
+        Ok(PackagedChart {
+            path: path.to_path_buf(),
+            digest,
+            size,
+            metadata,
+        })
+    }
+}
+
 /// Options for [`package`], mirroring `helm package`'s flags.
 #[derive(Debug, Clone)]
 pub struct PackageOptions {

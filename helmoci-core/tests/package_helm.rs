@@ -410,3 +410,20 @@ fn several_subcharts_hold_the_same_entries_as_helms() {
     b.sort();
     assert_eq!(a, b);
 }
+
+/// Reading an existing archive back gives the same digest, size and metadata that
+/// packaging reported, for every chart of the corpus.
+#[test]
+fn from_archive_agrees_with_packaging() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, files) in corpus() {
+        let dir = build(tmp.path(), name, &files);
+        let packaged = ours(&dir, &tmp.path().join("ours"));
+        let read = helmoci_core::PackagedChart::from_archive(
+            &packaged.path,
+            &helmoci_core::load::LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(read, packaged, "{name}");
+    }
+}

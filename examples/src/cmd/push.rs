@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-use helmoci_core::load::{load_archive_file, LoadOptions};
+use anyhow::bail;
+use helmoci_core::load::LoadOptions;
 use helmoci_core::PackagedChart;
 use helmoci_oci::push::{IfTagExists, PushOptions};
 use helmoci_oci::reference::Target;
@@ -53,24 +53,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads and hashes an existing archive (the metadata comes from its Chart.yaml).
+/// Hashes an existing archive and reads its metadata, in one streaming pass.
 pub fn packaged(path: &std::path::Path) -> anyhow::Result<PackagedChart> {
     if !path.exists() {
         bail!("{}: no such file", path.display());
     }
-    let chart = load_archive_file(path, &LoadOptions::default())?;
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hashing = helmoci_core::digest::HashingWriter::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashing)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let (_, digest, size) = hashing.finish();
-    Ok(PackagedChart {
-        path: path.to_path_buf(),
-        digest,
-        size,
-        metadata: chart.metadata,
-    })
+    Ok(PackagedChart::from_archive(path, &LoadOptions::default())?)
 }
 
 /// The `host[:port]` of an `oci://` reference, for scoping explicit credentials.
