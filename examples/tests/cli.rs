@@ -575,3 +575,60 @@ fn registry_login_logout_with_basic_auth_over_tls() -> TestResult {
     );
     Ok(())
 }
+
+/// A login made by Helm is used by helmoci, and a login made by helmoci is used by Helm,
+/// against the real registry with basic auth over TLS.
+#[test]
+fn logins_are_shared_with_helm() -> TestResult {
+    let home = tempfile::tempdir()?;
+    let Some(certs) = certs::make(home.path()) else {
+        return Ok(());
+    };
+    let Some(registry) = Registry::start_with(Auth::Basic, Some(&certs)) else {
+        return Ok(());
+    };
+    let Some(mut helm) = Helm::new() else {
+        return Ok(());
+    };
+    helm.ssl_cert_file = Some(certs.ca_pem.clone());
+    let ca = certs.ca_pem.to_str().unwrap();
+    let config = home.path().join("registry.json");
+    let tgz = package(home.path(), &home.path().join("out"));
+    let remote = format!("oci://{}/charts", registry.host);
+
+    // Helm logs in and writes the file; helmoci pushes with it.
+    helm.run(
+        "c = h.RegistryClient(credentials_file=args['cfg'])\nc.login(args['host'], args['u'], args['p'])",
+        serde_json::json!({"cfg": config, "host": registry.host, "u": USER, "p": PASSWORD}),
+    );
+    assert!(fs::read_to_string(&config)?.contains(&registry.host));
+    ok(&helmoci(
+        home.path(),
+        &["push", tgz.to_str().unwrap(), &remote, "--ca-file", ca],
+    ));
+
+    // helmoci logs in afresh; Helm pulls with that file.
+    fs::remove_file(&config)?;
+    ok(&helmoci_stdin(
+        home.path(),
+        &[
+            "registry",
+            "login",
+            &registry.host,
+            "-u",
+            USER,
+            "--password-stdin",
+            "--ca-file",
+            ca,
+        ],
+        Some(PASSWORD),
+    ));
+    let dest = home.path().join("helm-pulled");
+    fs::create_dir_all(&dest)?;
+    helm.run(
+        "c = h.RegistryClient(credentials_file=args['cfg'])\nc.pull(args['ref'], version='0.1.0', destination=args['dest'])",
+        serde_json::json!({"cfg": config, "ref": format!("{remote}/hello"), "dest": dest}),
+    );
+    assert_eq!(fs::read(dest.join("hello-0.1.0.tgz"))?, fs::read(&tgz)?);
+    Ok(())
+}
