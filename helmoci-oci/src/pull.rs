@@ -31,6 +31,10 @@ pub struct PullOptions {
     /// `--devel`: without a version, pick the highest version including pre-releases
     /// (Helm's `>0.0.0-0`). Default off.
     pub devel: bool,
+    /// `fsync` the downloaded files before renaming them into place, for crash durability.
+    /// Default off, as in Helm: the verified temp file and the rename already guarantee
+    /// that no reader sees a partial or unverified file.
+    pub sync: bool,
 }
 
 impl Default for PullOptions {
@@ -40,6 +44,7 @@ impl Default for PullOptions {
             destination: PathBuf::from("."),
             provenance: false,
             devel: false,
+            sync: false,
         }
     }
 }
@@ -206,10 +211,10 @@ impl RegistryClient {
             (Some(p), true) => Some(download(&store, p, dest).await?),
             _ => None,
         };
-        persist(tmp, &path)?;
+        persist(tmp, &path, options.sync)?;
         if let Some(t) = prov_tmp {
             let p = dest.join(format!("{name}.prov"));
-            persist(t, &p)?;
+            persist(t, &p, options.sync)?;
             provenance_path = Some(p);
         }
         Ok(Pulled {
@@ -220,10 +225,12 @@ impl RegistryClient {
     }
 }
 
-fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::write(path, e))?;
+fn persist(tmp: NamedTempFile, path: &Path, sync: bool) -> Result<()> {
+    if sync {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::write(path, e))?;
+    }
     set_readable(tmp.path());
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
     Ok(())

@@ -2,7 +2,7 @@
 //! roots plus any extra CA (added, never replacing), client certificates, and the
 //! explicitly dangerous "accept invalid certificates" mode.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -47,16 +47,11 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
             }
             extra.extend(certs);
         }
-        let v = if extra.is_empty() {
-            rustls_platform_verifier::Verifier::new(provider.clone())
-        } else {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-        }
-        .map_err(|e| Error::Tls {
-            what: "certificate verifier".into(),
-            reason: e.to_string(),
-        })?;
-        Arc::new(v)
+        Arc::new(LazyPlatformVerifier {
+            provider: provider.clone(),
+            extra,
+            inner: OnceLock::new(),
+        })
     };
     let builder = builder
         .dangerous()
@@ -90,6 +85,83 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The platform's verifier (system roots plus the extra CAs), created on the first TLS
+/// handshake: loading the system roots costs milliseconds that a plain-HTTP or
+/// OCI-layout run never needs.
+#[derive(Debug)]
+struct LazyPlatformVerifier {
+    provider: Arc<CryptoProvider>,
+    extra: Vec<CertificateDer<'static>>,
+    inner: OnceLock<std::result::Result<rustls_platform_verifier::Verifier, String>>,
+}
+
+impl LazyPlatformVerifier {
+    fn get(&self) -> std::result::Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.inner
+            .get_or_init(|| {
+                let v = if self.extra.is_empty() {
+                    rustls_platform_verifier::Verifier::new(self.provider.clone())
+                } else {
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(
+                        self.extra.clone(),
+                        self.provider.clone(),
+                    )
+                };
+                v.map_err(|e| format!("cannot load the system's trusted certificates: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
+    }
+}
+
+impl ServerCertVerifier for LazyPlatformVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.get()?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// Accepts any server certificate (still checks handshake signatures).
