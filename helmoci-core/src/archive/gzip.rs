@@ -248,7 +248,12 @@ fn compress_block(
 ) -> io::Result<(Vec<u8>, crc32fast::Hasher)> {
     let mut crc = crc32fast::Hasher::new();
     crc.update(input);
-    let mut c = Compress::new(Compression::new(LEVEL), false);
+    // Blocks that look like already-compressed or random data (images, binaries, nested
+    // archives) gain nothing from level 6's match search, which is slowest exactly there:
+    // they get level 1. The choice depends only on the block's bytes, so output stays
+    // deterministic.
+    let level = if looks_incompressible(input) { 1 } else { LEVEL };
+    let mut c = Compress::new(Compression::new(level), false);
     if !dict.is_empty() {
         c.set_dictionary(dict)
             .map_err(|e| io::Error::other(format!("deflate dictionary: {e}")))?;
@@ -276,6 +281,27 @@ fn compress_block(
         out.reserve(out.capacity().max(4096));
     }
     Ok((out, crc))
+}
+
+/// True when the block's byte entropy is above 7.9 bits per byte (text is about 5).
+fn looks_incompressible(input: &[u8]) -> bool {
+    if input.len() < 4096 {
+        return false;
+    }
+    let mut counts = [0u32; 256];
+    for &b in input {
+        counts[b as usize] += 1;
+    }
+    let n = input.len() as f64;
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum();
+    entropy > 7.9
 }
 
 #[cfg(test)]
@@ -327,6 +353,14 @@ mod tests {
                 .unwrap();
             assert_eq!(back, data, "length {len}");
         }
+    }
+
+    #[test]
+    fn random_blocks_are_detected_and_text_is_not() {
+        let data = sample(400_000);
+        assert!(!looks_incompressible(&data[..50_000]));
+        assert!(looks_incompressible(&data[50_000..100_000]));
+        assert!(!looks_incompressible(&[0u8; 100_000]));
     }
 
     #[test]
