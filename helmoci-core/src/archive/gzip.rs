@@ -252,7 +252,11 @@ fn compress_block(
     // archives) gain nothing from level 6's match search, which is slowest exactly there:
     // they get level 1. The choice depends only on the block's bytes, so output stays
     // deterministic.
-    let level = if looks_incompressible(input) { 1 } else { LEVEL };
+    let level = if looks_incompressible(input) {
+        1
+    } else {
+        LEVEL
+    };
     let mut c = Compress::new(Compression::new(level), false);
     if !dict.is_empty() {
         c.set_dictionary(dict)

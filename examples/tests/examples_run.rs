@@ -1,0 +1,105 @@
+//! The example programs run and do what they say: the offline ones on an OCI layout, the
+//! others against the real registry. `cargo test` builds them into
+//! `target/<profile>/examples/`.
+
+#[path = "../../helmoci-oci/tests/support/mod.rs"]
+#[allow(unused_imports, unused_macros)]
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::registry::Registry;
+
+fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
+    let path: PathBuf = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} was not built: run `cargo test -p helmoci-examples` (it builds the examples)",
+        path.display()
+    );
+    let mut cmd = Command::new(path);
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run example");
+    assert!(
+        out.status.success(),
+        "example failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn quickstart_runs_offline() {
+    let out = run(&mut example("quickstart"));
+    assert!(out.contains("5. verified sha256:"), "{out}");
+    assert!(out.trim_end().ends_with("OK"), "{out}");
+}
+
+#[test]
+fn package_chart_is_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = run(example("package_chart")
+        .arg("charts/hello")
+        .arg(tmp.path().join("a")));
+    let b = run(example("package_chart")
+        .arg("charts/hello")
+        .arg(tmp.path().join("b")));
+    let digest = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("digest"))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(digest(&a), digest(&b));
+}
+
+#[test]
+fn push_pull_mirror_and_quickstart_against_the_registry() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = format!("oci://{}/charts", registry.host);
+    let out = run(&mut example("quickstart").args(["--registry", &remote, "--plain-http"]));
+    assert!(out.contains("OK"), "{out}");
+
+    run(example("package_chart").arg("charts/hello").arg(tmp.path()));
+    let tgz = tmp.path().join("hello-0.1.0.tgz");
+    // Identical content again: IfTagExists::Fail accepts the no-op.
+    let out = run(example("push_with_docker_credentials")
+        .args([tgz.to_str().unwrap(), &remote, "--plain-http"])
+        .env("HOME", tmp.path())
+        .env("DOCKER_CONFIG", tmp.path().join("docker"))
+        .env("HELM_REGISTRY_CONFIG", tmp.path().join("registry.json")));
+    assert!(out.contains("Pushed: "), "{out}");
+
+    let dest = tmp.path().join("untar");
+    let out = run(example("pull_and_untar").args([
+        &format!("{remote}/hello"),
+        "^0.1.0",
+        dest.to_str().unwrap(),
+        "--plain-http",
+    ]));
+    assert!(out.contains("Expanded into"), "{out}");
+    assert!(dest.join("hello/templates/deployment.yaml").is_file());
+
+    let layout = tmp.path().join("mirror");
+    let out = run(example("mirror").args([
+        &format!("{remote}/hello"),
+        &format!("oci-layout://{}", layout.display()),
+        "--plain-http",
+    ]));
+    assert!(out.contains("hello:0.1.0"), "{out}");
+    assert!(layout.join("hello/index.json").is_file());
+}
