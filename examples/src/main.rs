@@ -49,7 +49,11 @@ fn main() -> ExitCode {
         let _ = Cli::command().print_help();
         return ExitCode::from(2);
     };
-    match cmd::run(command, &cli.global) {
+    let command_line = || {
+        use clap::CommandFactory;
+        Cli::command()
+    };
+    match cmd::run(command, &cli.global, command_line) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("Error: {}", one_line(&err));

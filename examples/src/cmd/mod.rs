@@ -1,5 +1,6 @@
 //! One module per subcommand; each has `Args` and `run`.
 
+mod completion;
 mod copy;
 mod lint;
 mod package;
@@ -39,10 +40,16 @@ pub enum Command {
     Repo(repo::RepoCommand),
     /// Print helmoci's version.
     Version(version::Args),
+    /// Generate a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(completion::Args),
 }
 
 /// Runs one subcommand.
-pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
+pub fn run(
+    command: Command,
+    global: &Global,
+    cli: impl FnOnce() -> clap::Command,
+) -> anyhow::Result<()> {
     match command {
         Command::Package(args) => package::run(args, global),
         Command::Lint(args) => lint::run(args, global),
@@ -54,5 +61,6 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
         Command::Registry(cmd) => registry::run(cmd, global),
         Command::Repo(cmd) => repo::run(cmd, global),
         Command::Version(args) => version::run(args),
+        Command::Completion(args) => completion::run(args, cli()),
     }
 }
