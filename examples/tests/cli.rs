@@ -101,7 +101,10 @@ fn version_and_usage_errors() {
     assert!(err.contains("CHART_DIR"), "{err}");
     failed(&helmoci(home.path(), &["no-such-command"]), 2);
     let bash = ok(&helmoci(home.path(), &["completion", "bash"]));
-    assert!(bash.contains("helmoci") && bash.contains("complete"), "{bash}");
+    assert!(
+        bash.contains("helmoci") && bash.contains("complete"),
+        "{bash}"
+    );
     assert!(!ok(&helmoci(home.path(), &["completion", "zsh"])).is_empty());
 }
 

@@ -71,7 +71,7 @@ fn push_pull_mirror_and_quickstart_against_the_registry() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let remote = format!("oci://{}/charts", registry.host);
-    let out = run(&mut example("quickstart").args(["--registry", &remote, "--plain-http"]));
+    let out = run(example("quickstart").args(["--registry", &remote, "--plain-http"]));
     assert!(out.contains("OK"), "{out}");
 
     run(example("package_chart").arg("charts/hello").arg(tmp.path()));
