@@ -86,7 +86,9 @@ fn sign_writes_helms_text_and_verifies() {
     assert_eq!(prov, dir.path().join("hashtest-1.2.3.tgz.prov"));
     let ours = std::fs::read_to_string(&prov).unwrap();
     let helms = std::fs::read_to_string(fixture("hashtest-1.2.3.tgz.prov")).unwrap();
-    assert_eq!(signed_part(&ours), signed_part(&helms));
+    // Helm v4 (go-crypto v1.4) signs the text's final newline: an empty line precedes the
+    // armor, which the v3-era fixture does not have.
+    assert_eq!(signed_part(&ours), format!("{}\n", signed_part(&helms)));
     assert!(ours.ends_with("\n-----END PGP SIGNATURE-----"), "{ours}");
     assert!(!ours.contains("\n="), "v4 writes no CRC24 line: {ours}");
     #[cfg(unix)]

@@ -180,9 +180,10 @@ fn crc24(data: &[u8]) -> u32 {
 }
 
 /// The bytes a cleartext signature over `text` signs: lines without trailing blanks, joined by
-/// CRLF, without the line end of the last line.
+/// CRLF. A final `\n` of `text` is signed too (as go-crypto v1.4 does: it writes it as an empty
+/// last line before the armor); only the line end just before the armor is not signed.
 pub(crate) fn signed_bytes(text: &str) -> Vec<u8> {
-    let body = text.strip_suffix('\n').unwrap_or(text);
+    let body = text;
     let mut out = Vec::with_capacity(body.len() + 16);
     for (i, line) in body.split('\n').enumerate() {
         if i > 0 {
@@ -194,13 +195,15 @@ pub(crate) fn signed_bytes(text: &str) -> Vec<u8> {
     out
 }
 
-/// Writes the cleartext-signed message as go-crypto does (v4: no `=CRC24` line, no final newline).
+/// Writes the cleartext-signed message as Helm v4 (go-crypto v1.4) does: a text ending in
+/// `\n` is followed by an empty line before the armor, and there is no `=CRC24` line and no
+/// newline after the end line.
 pub(crate) fn encode(text: &str, hash_name: &str, signature: &[u8]) -> String {
     let mut out = String::with_capacity(text.len() + signature.len() * 2 + 128);
     out.push_str("-----BEGIN PGP SIGNED MESSAGE-----\nHash: ");
     out.push_str(hash_name);
     out.push_str("\n\n");
-    let body = text.strip_suffix('\n').unwrap_or(text);
+    let body = text;
     for line in body.split('\n') {
         if line.starts_with('-') {
             out.push_str("- ");
@@ -239,11 +242,11 @@ mod tests {
         assert_eq!(block.signed, signed_bytes(text));
         assert_eq!(
             block.signed,
-            b"a: 1\r\n-b\r\n\r\n...\r\nfiles:\r\n  x.tgz: sha256:00".to_vec()
+            b"a: 1\r\n-b\r\n\r\n...\r\nfiles:\r\n  x.tgz: sha256:00\r\n".to_vec()
         );
         assert_eq!(
             block.plaintext,
-            b"a: 1\n-b\n\n...\nfiles:\n  x.tgz: sha256:00\n"
+            b"a: 1\n-b\n\n...\nfiles:\n  x.tgz: sha256:00\n\n"
         );
         assert_eq!(block.signature, vec![1, 2, 3]);
     }
