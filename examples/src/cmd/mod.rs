@@ -8,6 +8,7 @@ mod registry;
 mod repo;
 mod show;
 mod tags;
+mod verify;
 mod version;
 
 use crate::Global;
@@ -34,6 +35,8 @@ pub enum Command {
     /// Work with chart repositories (like `helm repo`).
     #[command(subcommand)]
     Repo(repo::RepoCommand),
+    /// Verify a chart archive against its provenance file (like `helm verify`).
+    Verify(verify::Args),
     /// Print helmoci's version.
     Version(version::Args),
 }
@@ -49,6 +52,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
         Command::Copy(args) => copy::run(args, global),
         Command::Registry(cmd) => registry::run(cmd, global),
         Command::Repo(cmd) => repo::run(cmd, global),
+        Command::Verify(args) => verify::run(args, global),
         Command::Version(args) => version::run(args),
     }
 }
