@@ -237,3 +237,26 @@ fn bad_signatures_are_rejected_by_us_and_by_helm() {
     let helm_err = helm_verify(&py, &tgz, &pubring).unwrap_err();
     assert!(helm_err.contains("key expired"), "{helm_err}");
 }
+
+#[test]
+fn hash_is_sha512_even_when_the_key_prefers_another() {
+    let (Some(py), Some(gpg)) = (support::helm_python(), Gpg::new()) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    gpg.gen_key("Pref Test <pref@example.com>", "ed25519", "1y", None, None);
+    gpg.set_prefs("pref@example.com", "SHA256 AES256 ZLIB Uncompressed");
+    let (secring, pubring) = (r.join("secring.gpg"), r.join("pubring.gpg"));
+    gpg.export_secret(&secring, "", &[]);
+    gpg.export_public(&pubring, false, &[]);
+    let tgz = ours(r, "pref");
+    let prov = provenance::sign(&tgz, &Keyring::load(&secring).unwrap(), "pref@", None).unwrap();
+    let text = std::fs::read_to_string(&prov).unwrap();
+    assert!(text.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n"));
+    helm_verify(&py, &tgz, &pubring).expect("Helm verifies");
+    helm_sign(&py, &tgz, "pref@", &secring, None);
+    let helm_text = std::fs::read_to_string(&prov).unwrap();
+    assert!(helm_text.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n"));
+    provenance::verify(&tgz, &prov, &Keyring::load(&pubring).unwrap()).unwrap();
+}

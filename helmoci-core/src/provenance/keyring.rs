@@ -138,6 +138,13 @@ impl Keyring {
     /// Finds the signing key as Helm's `NewFromKeyring` does: an identity equal to `id`, else
     /// the one key with an identity containing `id`.
     pub(crate) fn find(&self, id: &str) -> Result<&Key> {
+        if id.is_empty() {
+            // Helm: an empty id selects no key.
+            return Err(Error::PrivateKeyNotFound {
+                id: String::new(),
+                keyring: self.name.clone(),
+            });
+        }
         let mut candidate: Option<&Key> = None;
         let mut vague = false;
         for key in &self.keys {
@@ -243,7 +250,7 @@ impl Key {
     }
 
     /// The newest valid self-signature over a user ID (or the newest direct-key signature):
-    /// carries the key's expiry and hash preferences.
+    /// carries the key's expiry.
     fn self_signature(&self) -> Option<&pgp::packet::Signature> {
         let primary = &self.public.primary_key;
         let created = |s: &&pgp::packet::Signature| s.created().map_or(0, |t| t.as_secs());
@@ -266,13 +273,6 @@ impl Key {
                 .filter(|s| s.verify_key(primary).is_ok())
                 .max_by_key(created)
         })
-    }
-
-    /// Hash algorithms the key prefers (empty when it states none).
-    pub(crate) fn preferred_hashes(&self) -> Vec<pgp::crypto::hash::HashAlgorithm> {
-        self.self_signature()
-            .map(|s| s.preferred_hash_algs().to_vec())
-            .unwrap_or_default()
     }
 
     /// Refuses a key that is revoked or expired at `now`, like go-crypto's signature checks.

@@ -106,8 +106,9 @@ pub fn message_block(metadata_yaml: &str, file_name: &str, archive_digest: &Dige
 /// Clear-signs `message` with the key of `keyring` that `key` names (an identity, or a unique
 /// part of one), and returns the `.prov` text.
 ///
-/// The hash is SHA-512 unless the key's preferences leave it out (then the first preferred
-/// SHA-2). `passphrase` unlocks an encrypted key.
+/// The hash is always SHA-512, as go-crypto's clearsign does with Helm's config: the key's
+/// hash preferences are not consulted (checked with the Helm v4 SDK on a key that prefers
+/// only SHA-256). `passphrase` unlocks an encrypted key.
 ///
 /// # Errors
 /// [`Error::KeyAmbiguous`], [`Error::PrivateKeyNotFound`], [`Error::NotAPrivateKey`],
@@ -140,7 +141,7 @@ pub fn sign_message(
         ));
     }
     let password = passphrase.map_or_else(Password::empty, Password::from);
-    let hash = choose_hash(&found.preferred_hashes());
+    let hash = HashAlgorithm::Sha512;
     let mut config = SignatureConfig::v4(SignatureType::Text, primary.algorithm(), hash);
     let subpacket = |d| Subpacket::regular(d).map_err(|e| failed(e.to_string()));
     config.hashed_subpackets = vec![
@@ -165,23 +166,6 @@ pub fn sign_message(
         .to_writer_with_header(&mut packet)
         .map_err(|e| failed(e.to_string()))?;
     Ok(clearsign::encode(message, &hash.to_string(), &packet))
-}
-
-fn choose_hash(preferred: &[HashAlgorithm]) -> HashAlgorithm {
-    const SHA2: [HashAlgorithm; 4] = [
-        HashAlgorithm::Sha512,
-        HashAlgorithm::Sha384,
-        HashAlgorithm::Sha256,
-        HashAlgorithm::Sha224,
-    ];
-    if preferred.is_empty() || preferred.contains(&HashAlgorithm::Sha512) {
-        return HashAlgorithm::Sha512;
-    }
-    preferred
-        .iter()
-        .copied()
-        .find(|h| SHA2.contains(h))
-        .unwrap_or(HashAlgorithm::Sha512)
 }
 
 /// Like `helm package --sign`: signs the archive at `archive` and writes `<archive>.prov`

@@ -111,6 +111,15 @@ impl Gpg {
         }
     }
 
+    /// Sets the key's preference list (`setpref`), e.g. `SHA256 AES256 ZLIB Uncompressed`.
+    pub fn set_prefs(&self, uid: &str, prefs: &str) {
+        let script = format!("setpref {prefs}\ny\nsave\n");
+        self.run(
+            &["--command-fd", "0", "--edit-key", uid],
+            Some(script.as_bytes()),
+        );
+    }
+
     /// `gpg --export-secret-keys > path` (binary, as Helm's `--keyring` needs for signing).
     /// `passphrase` is the one protecting the keys (loopback mode needs it to export).
     pub fn export_secret(&self, path: &Path, passphrase: &str, uids: &[&str]) {
