@@ -1,6 +1,7 @@
 //! Provenance (`.prov`) format and verification against Helm's own test vectors
 //! (`pkg/provenance/testdata` of helm/helm: `hashtest-1.2.3.tgz`, its `.prov`, and Helm's
 //! published test key `helm-test-key.{pub,secret}` — a test key, never to be trusted).
+#![cfg(feature = "provenance")]
 
 use std::path::{Path, PathBuf};
 

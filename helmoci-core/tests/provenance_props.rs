@@ -1,4 +1,5 @@
 //! No input makes provenance parsing panic: arbitrary bytes, and mutations of a real `.prov`.
+#![cfg(feature = "provenance")]
 
 use std::path::Path;
 

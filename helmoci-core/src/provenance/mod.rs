@@ -30,6 +30,9 @@
 //!
 //! Keys come from a [`Keyring`]: binary (`gpg --export-secret-keys > secring.gpg`) or
 //! armored exports. GnuPG's `.kbx` keybox is not read.
+//!
+//! Needs the `provenance` cargo feature (on by default); it brings in the pure-Rust OpenPGP
+//! crate `pgp`, which dominates this crate's build time.
 
 mod clearsign;
 mod keyring;
