@@ -326,6 +326,153 @@ pub enum Error {
         repository: String,
     },
 
+    // ---- provenance (.prov) -------------------------------------------------------------
+    /// `verify` was given something that is not a `.tgz` archive.
+    #[error("{path}: chart must be a tgz file")]
+    ProvenanceNotTgz {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// `verify` was given a chart directory.
+    #[error("{path}: unpacked charts cannot be verified; package the chart and verify the .tgz")]
+    ProvenanceUnpacked {
+        /// The directory given.
+        path: PathBuf,
+    },
+    /// The `.prov` file could not be read.
+    #[error("could not load provenance file {path}")]
+    ProvenanceLoad {
+        /// The `.prov` file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No `-----BEGIN PGP SIGNED MESSAGE-----` block with a signature in the `.prov`.
+    #[error("{prov}: signature block not found")]
+    SignatureBlockNotFound {
+        /// The `.prov` file or stream.
+        prov: String,
+    },
+    /// The signature block is present but its armor or packets are unreadable.
+    #[error("{prov}: signature block is malformed: {reason}")]
+    SignatureMalformed {
+        /// The `.prov` file or stream.
+        prov: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No key in the keyring made the signature.
+    #[error("{prov}: signature made by unknown entity (key ID {key_id}); add the signer's public key to the keyring {keyring}")]
+    UnknownSigner {
+        /// The `.prov` file or stream.
+        prov: String,
+        /// The issuer key ID (or fingerprint) named by the signature, upper-case hex.
+        key_id: String,
+        /// The keyring searched.
+        keyring: String,
+    },
+    /// A key of the keyring made the signature, but the signature does not match the text.
+    #[error("{prov}: invalid signature by key {fingerprint}: the signed text or the signature was altered")]
+    SignatureInvalid {
+        /// The `.prov` file or stream.
+        prov: String,
+        /// Fingerprint of the key that was tried.
+        fingerprint: String,
+    },
+    /// The signing key (or subkey) has expired.
+    #[error("key {fingerprint} ({identity}) expired at {expired_at}; extend or replace the key and sign again")]
+    KeyExpired {
+        /// Fingerprint of the expired key.
+        fingerprint: String,
+        /// Its first identity.
+        identity: String,
+        /// When it expired, RFC 3339 UTC.
+        expired_at: String,
+    },
+    /// The signing key has been revoked.
+    #[error("key {fingerprint} ({identity}) is revoked")]
+    KeyRevoked {
+        /// Fingerprint of the revoked key.
+        fingerprint: String,
+        /// Its first identity.
+        identity: String,
+    },
+    /// The signature itself carries an expiration time that has passed.
+    #[error("{prov}: signature expired at {expired_at}")]
+    SignatureExpired {
+        /// The `.prov` file or stream.
+        prov: String,
+        /// When it expired, RFC 3339 UTC.
+        expired_at: String,
+    },
+    /// The signed text has no `\n...\n` separator between metadata and file sums.
+    #[error("{prov}: message block must have at least two parts")]
+    MessageBlockParts {
+        /// The `.prov` file or stream.
+        prov: String,
+    },
+    /// The file-sum half of the signed text is not the YAML Helm writes.
+    #[error("{prov}: cannot read the files section of the provenance: {reason}")]
+    MessageBlockFiles {
+        /// The `.prov` file or stream.
+        prov: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The `.prov` has no sum for the archive's file name (renamed archives fail here, as in Helm).
+    #[error("provenance does not contain a SHA for a file named {file:?}")]
+    ProvenanceNoFile {
+        /// The archive's base name.
+        file: String,
+    },
+    /// The archive's sha256 differs from the one signed in the `.prov`.
+    #[error("sha256 sum does not match for {file}: {signed:?} != {actual:?}")]
+    ProvenanceHashMismatch {
+        /// The archive's base name.
+        file: String,
+        /// The sum in the `.prov`.
+        signed: String,
+        /// The sum of the archive.
+        actual: String,
+    },
+    /// A keyring file holds no readable OpenPGP key.
+    #[error("{keyring}: not a usable OpenPGP keyring: {reason} (give a binary keyring such as `gpg --export > pubring.gpg`, or an armored export; GnuPG .kbx files are not read)")]
+    KeyringInvalid {
+        /// The keyring file or stream.
+        keyring: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--key` names more than one key.
+    #[error("more than one key contain the id {id:?}")]
+    KeyAmbiguous {
+        /// The id as given.
+        id: String,
+    },
+    /// No key matches `--key`.
+    #[error("private key not found: no key in {keyring} has an identity containing {id:?}")]
+    PrivateKeyNotFound {
+        /// The id as given.
+        id: String,
+        /// The keyring searched.
+        keyring: String,
+    },
+    /// The key matching `--key` has no secret part in the keyring.
+    #[error("provided key is not a private key. Try providing a keyring with secret keys (key {fingerprint})")]
+    NotAPrivateKey {
+        /// Fingerprint of the public key found.
+        fingerprint: String,
+    },
+    /// The key could not be unlocked or could not sign.
+    #[error("cannot sign with key {fingerprint}: {reason}")]
+    SigningFailed {
+        /// Fingerprint of the signing key.
+        fingerprint: String,
+        /// What went wrong (never the passphrase).
+        reason: String,
+    },
+
     // ---- chart archives -----------------------------------------------------------------
     /// The input is not a gzip stream.
     #[error("{name} does not appear to be a gzipped chart archive: {hint}")]

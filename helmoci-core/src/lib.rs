@@ -29,6 +29,8 @@ pub mod load;
 pub mod lock;
 pub mod metadata;
 pub mod package;
+#[cfg(feature = "provenance")]
+pub mod provenance;
 pub mod repo;
 pub mod show;
 pub mod time;

@@ -10,6 +10,7 @@ mod registry;
 mod repo;
 mod show;
 mod tags;
+mod verify;
 mod version;
 
 use crate::Global;
@@ -38,6 +39,8 @@ pub enum Command {
     /// Work with chart repositories (like `helm repo`).
     #[command(subcommand)]
     Repo(repo::RepoCommand),
+    /// Verify a chart archive against its provenance file (like `helm verify`).
+    Verify(verify::Args),
     /// Print helmoci's version.
     Version(version::Args),
     /// Generate a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -60,6 +63,7 @@ pub fn run(
         Command::Copy(args) => copy::run(args, global),
         Command::Registry(cmd) => registry::run(cmd, global),
         Command::Repo(cmd) => repo::run(cmd, global),
+        Command::Verify(args) => verify::run(args, global),
         Command::Version(args) => version::run(args),
         Command::Completion(args) => completion::run(args, cli()),
     }

@@ -26,10 +26,67 @@ pub struct Args {
     /// Print the result as JSON (path, digest, size, name, version).
     #[arg(long)]
     json: bool,
+    /// Sign the archive with a PGP key, writing `<archive>.prov` beside it.
+    #[arg(long)]
+    sign: bool,
+    /// With --sign: the key's identity, or a unique part of it.
+    #[arg(long, value_name = "NAME")]
+    key: Option<String>,
+    /// With --sign: the keyring holding the secret key (binary or armored).
+    /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
+    #[arg(long, value_name = "FILE")]
+    keyring: Option<PathBuf>,
+    /// With --sign: a file whose first line is the key's passphrase (`-` reads stdin).
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+/// The key, keyring and passphrase of `--sign`, read before anything is packaged.
+struct Signer {
+    keyring: helmoci_core::provenance::Keyring,
+    key: String,
+    passphrase: Option<String>,
+}
+
+impl Signer {
+    fn from_args(args: &Args) -> anyhow::Result<Option<Signer>> {
+        if !args.sign {
+            return Ok(None);
+        }
+        let Some(key) = args.key.clone().filter(|k| !k.is_empty()) else {
+            anyhow::bail!("--key is required for signing a package");
+        };
+        let keyring = super::verify::load_keyring(args.keyring.as_deref())?;
+        let passphrase = match &args.passphrase_file {
+            Some(f) => Some(super::verify::read_passphrase(f)?),
+            None => None,
+        };
+        Ok(Some(Signer {
+            keyring,
+            key,
+            passphrase,
+        }))
+    }
+
+    /// Signs `tgz`; on failure removes it, so a failed `--sign` leaves no unsigned archive.
+    fn sign(&self, tgz: &std::path::Path) -> anyhow::Result<()> {
+        let signed = helmoci_core::provenance::sign(
+            tgz,
+            &self.keyring,
+            &self.key,
+            self.passphrase.as_deref(),
+        );
+        if let Err(e) = signed {
+            let _ = std::fs::remove_file(tgz);
+            return Err(e).with_context(|| format!("cannot sign {}", tgz.display()));
+        }
+        Ok(())
+    }
 }
 
 /// Packages each chart and prints where it went.
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
+    let signer = Signer::from_args(&args)?;
     let opts = PackageOptions {
         destination: args.destination.clone(),
         version: args.version.clone(),
@@ -44,6 +101,9 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         }
         let packaged = package_chart(chart, &opts)
             .with_context(|| format!("cannot package {}", dir.display()))?;
+        if let Some(signer) = &signer {
+            signer.sign(&packaged.path)?;
+        }
         let path = std::path::absolute(&packaged.path).unwrap_or(packaged.path.clone());
         if args.json {
             results.push(serde_json::json!({

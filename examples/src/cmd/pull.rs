@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use helmoci_core::archive::{expand, Limits};
+use helmoci_core::provenance;
+use helmoci_oci::layout::Layout;
 use helmoci_oci::pull::PullOptions;
 use helmoci_oci::reference::ChartRef;
 
@@ -35,6 +37,14 @@ pub struct Args {
     /// Also fetch the provenance file (`.prov`) when the chart has one.
     #[arg(long)]
     prov: bool,
+    /// Verify the chart against its provenance before writing anything (implies --prov);
+    /// a missing or bad signature leaves nothing in the destination.
+    #[arg(long)]
+    verify: bool,
+    /// With --verify: the keyring holding the signer's public key (binary or armored).
+    /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
+    #[arg(long, value_name = "FILE")]
+    keyring: Option<PathBuf>,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -49,6 +59,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         (None, true) => Some(">0.0.0-0".to_owned()),
         (v, _) => v.clone(),
     };
+    if args.verify {
+        return pull_verified(&args, &client, &chart, version.as_deref());
+    }
     if args.untar {
         let dir: PathBuf = args
             .destination
@@ -80,5 +93,115 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let pulled = block_on(client.pull(&chart, &opts))??;
     println!("Pulled: {}", pulled.resolved.reference.short());
     println!("Digest: {}", pulled.resolved.manifest.digest);
+    Ok(())
+}
+
+/// `pull --verify`: fetch the chart layer and its provenance into memory/temp files, verify,
+/// and only then write `<name>-<version>.tgz` and its `.prov` (or expand with --untar).
+fn pull_verified(
+    args: &Args,
+    client: &helmoci_oci::RegistryClient,
+    chart: &ChartRef,
+    version: Option<&str>,
+) -> anyhow::Result<()> {
+    let keyring = super::verify::load_keyring(args.keyring.as_deref())?;
+    std::fs::create_dir_all(&args.destination)
+        .with_context(|| format!("cannot create {}", args.destination.display()))?;
+    let tmp_dir = tempfile::Builder::new()
+        .prefix(".helmoci-verify-")
+        .tempdir_in(&args.destination)
+        .with_context(|| format!("cannot write in {}", args.destination.display()))?;
+    let fetched = block_on(client.fetch_chart_layer(chart, version, tmp_dir.path()))??;
+    let resolved = &fetched.resolved;
+    let name = match (resolved.reference.tag(), resolved.reference.digest()) {
+        (Some(t), _) => format!("{}-{}.tgz", chart.name(), t.to_version()),
+        (None, Some(d)) => format!("{}@sha256-{}.tgz", chart.name(), d.hex()),
+        (None, None) => format!("{}.tgz", chart.name()),
+    };
+    let prov_name = format!("{}.prov", resolved.reference.short());
+    let Some(prov_layer) = &resolved.chart.provenance else {
+        anyhow::bail!(
+            "failed to fetch provenance {prov_name:?}: the chart has no provenance layer"
+        );
+    };
+    if prov_layer.size > provenance::MAX_PROVENANCE_SIZE {
+        anyhow::bail!(
+            "failed to fetch provenance {prov_name:?}: {} bytes is over the {} byte limit",
+            prov_layer.size,
+            provenance::MAX_PROVENANCE_SIZE
+        );
+    }
+    let prov = match &resolved.reference {
+        ChartRef::Registry(r) => {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            block_on(client.pull_blob(r, prov_layer, &mut buf))?
+                .with_context(|| format!("failed to fetch provenance {prov_name:?}"))?;
+            buf.into_inner()
+        }
+        ChartRef::Layout { .. } => {
+            let dir = resolved.reference.layout_path().unwrap_or_default();
+            Layout::new(dir)
+                .read_small_blob(&prov_layer.digest)
+                .with_context(|| format!("failed to fetch provenance {prov_name:?}"))?
+        }
+    };
+    let verification = provenance::verify_bytes(
+        &prov,
+        &prov_name,
+        &name,
+        &resolved.chart.chart.digest,
+        &keyring,
+    )?;
+    if args.untar {
+        let dir: PathBuf = args
+            .destination
+            .join(&args.untardir)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let file = std::fs::File::open(fetched.file.path())
+            .context("cannot reopen the downloaded chart")?;
+        expand(
+            file,
+            &resolved.reference.to_string(),
+            &dir,
+            &Limits::default(),
+        )?;
+    } else {
+        let tgz = args.destination.join(&name);
+        let prov_path = provenance::prov_path(&tgz);
+        let mut prov_tmp = tempfile::NamedTempFile::new_in(tmp_dir.path())
+            .context("cannot write the provenance file")?;
+        std::io::Write::write_all(&mut prov_tmp, &prov)
+            .context("cannot write the provenance file")?;
+        for f in [fetched.file.as_file(), prov_tmp.as_file()] {
+            set_mode_0644(f)?;
+            f.sync_all().context("cannot write the pulled chart")?;
+        }
+        // The .prov first: a chart archive never appears without its verified provenance.
+        prov_tmp
+            .persist(&prov_path)
+            .with_context(|| format!("cannot write {}", prov_path.display()))?;
+        fetched
+            .file
+            .persist(&tgz)
+            .with_context(|| format!("cannot write {}", tgz.display()))?;
+    }
+    println!("Pulled: {}", resolved.reference.short());
+    println!("Digest: {}", resolved.manifest.digest);
+    print!("{}", verification.report());
+    Ok(())
+}
+
+fn set_mode_0644(f: &std::fs::File) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))
+            .context("cannot set file permissions")?;
+    }
+    let _ = f;
     Ok(())
 }

@@ -368,7 +368,7 @@ async fn tag_pagination_over_many_pages() -> TestResult {
             let mut reply = Reply::new(200).json(&serde_json::json!({"name": "p/c", "tags": page}));
             if last + 100 < tags.len() {
                 let next = format!("/v2/p/c/tags/list?last={}&n=100", last + 100);
-                let link = if (last / 100) % 2 == 0 {
+                let link = if (last / 100).is_multiple_of(2) {
                     format!("<{next}>; rel=\"next\"")
                 } else {
                     format!("<http://{}{next}>; rel=\"next\"", me.lock().unwrap())
