@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` and `run`.
 
 mod copy;
+mod dependency;
 mod package;
 mod pull;
 mod push;
@@ -31,6 +32,9 @@ pub enum Command {
     /// Log in to or out of a registry (like `helm registry`).
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Manage a chart's dependencies (like `helm dependency`).
+    #[command(subcommand, visible_alias = "dep")]
+    Dependency(dependency::DependencyCommand),
     /// Work with chart repositories (like `helm repo`).
     #[command(subcommand)]
     Repo(repo::RepoCommand),
@@ -48,6 +52,7 @@ pub fn run(command: Command, global: &Global) -> anyhow::Result<()> {
         Command::Tags(args) => tags::run(args, global),
         Command::Copy(args) => copy::run(args, global),
         Command::Registry(cmd) => registry::run(cmd, global),
+        Command::Dependency(cmd) => dependency::run(cmd, global),
         Command::Repo(cmd) => repo::run(cmd, global),
         Command::Version(args) => version::run(args),
     }

@@ -26,10 +26,14 @@ pub struct Args {
     /// Print the result as JSON (path, digest, size, name, version).
     #[arg(long)]
     json: bool,
+    /// Update dependencies from Chart.yaml into charts/ before packaging (like
+    /// `helmoci dependency update`; repositories from `$HELM_REPOSITORY_CONFIG`).
+    #[arg(short = 'u', long)]
+    dependency_update: bool,
 }
 
 /// Packages each chart and prints where it went.
-pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
+pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let opts = PackageOptions {
         destination: args.destination.clone(),
         version: args.version.clone(),
@@ -38,6 +42,14 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     };
     let mut results = Vec::new();
     for dir in &args.charts {
+        if args.dependency_update {
+            super::dependency::update_for_package(
+                dir,
+                &Default::default(),
+                &Default::default(),
+                global,
+            )?;
+        }
         let chart = load_dir(dir, &opts.load)?;
         for w in &chart.warnings {
             eprintln!("WARNING: {}:{}: {}", w.file, w.line, w.message);

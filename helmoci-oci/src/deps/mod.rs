@@ -343,6 +343,16 @@ async fn update_loaded(
             cache_hits: 0,
         });
     }
+    // Refuse a symlinked lock before anything is downloaded or moved (Helm checks it last).
+    let lock_path = chart_dir.join(kind.file_name());
+    if let Ok(m) = std::fs::symlink_metadata(&lock_path) {
+        if m.file_type().is_symlink() {
+            return Err(wrap(helmoci_core::Error::LockSymlink {
+                file: kind.file_name(),
+                target: std::fs::read_link(&lock_path).unwrap_or_default(),
+            }));
+        }
+    }
     let repos = load_repositories(options)?;
     let planned = plan(chart_dir, deps, &repos).map_err(wrap)?;
     let (resolution, found) = lookup_and_resolve(client, chart_dir, &planned, options).await?;
