@@ -27,6 +27,7 @@ pub(crate) fn apply(
     local: &[String],
     options: &DependencyOptions,
 ) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    std::fs::create_dir_all(charts).map_err(|e| Error::write(charts, e))?;
     let incoming: HashSet<&str> = files.iter().map(|(_, f)| f.as_str()).collect();
     let mut outdated = Vec::new();
     let entries = std::fs::read_dir(charts).map_err(|e| Error::read(charts, e))?;

@@ -409,8 +409,8 @@ async fn fetch_and_apply(
     let charts = chart_dir.join("charts");
     match std::fs::metadata(&charts) {
         Ok(m) if !m.is_dir() => return Err(Error::ChartsNotADirectory { path: charts }),
-        Ok(_) => {}
-        Err(_) => std::fs::create_dir_all(&charts).map_err(|e| Error::write(&charts, e))?,
+        // Created only when everything was fetched (a failed update leaves no trace).
+        _ => {}
     }
     let tmp = tempfile::Builder::new()
         .prefix("tmpcharts-")

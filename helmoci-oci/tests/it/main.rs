@@ -9,6 +9,7 @@ mod auth;
 mod bench;
 mod deps;
 mod deps_faults;
+mod deps_http;
 mod faults;
 mod helm_interop;
 mod layout;
