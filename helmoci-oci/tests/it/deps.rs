@@ -353,9 +353,24 @@ async fn umbrella_update_timing_vs_helm() -> TestResult {
     for i in 0..rounds {
         let dir = fx.umbrella(&format!("ours{i}"), "");
         let client = RegistryClient::builder().plain_http(true).build()?;
+        let marks = Arc::new(Mutex::new(Vec::new()));
+        let m2 = marks.clone();
         let start = Instant::now();
-        update_dependencies(&client, &dir, &fx.options(&format!("c{i}"))).await?;
+        let mut opts = fx.options(&format!("c{i}"));
+        opts.progress = Some(Arc::new(move |e: &Event| {
+            if matches!(e, Event::Saving { .. } | Event::DeletingOutdated) {
+                m2.lock().unwrap().push(start.elapsed());
+            }
+        }));
+        update_dependencies(&client, &dir, &opts).await?;
         ours_t.push(start.elapsed());
+        let m = marks.lock().unwrap().clone();
+        eprintln!(
+            "  helmoci: lookups {:?}, downloads done {:?}, total {:?}",
+            m.first(),
+            m.get(1),
+            start.elapsed()
+        );
         let hdir = fx.umbrella(&format!("helm{i}"), "");
         let v = helm.run(
             "import time, os\nos.environ['HELM_CACHE_HOME'] = args['cache']\nt = time.perf_counter()\nh.dependency_update(args['dir'], plain_http=True)\nout = time.perf_counter() - t",
