@@ -357,6 +357,9 @@ async fn umbrella_update_timing_vs_helm() -> TestResult {
         let m2 = marks.clone();
         let start = Instant::now();
         let mut opts = fx.options(&format!("c{i}"));
+        if std::env::var_os("NO_CONTENT_CACHE").is_some() {
+            opts.content_cache = None;
+        }
         opts.progress = Some(Arc::new(move |e: &Event| {
             if matches!(e, Event::Saving { .. } | Event::DeletingOutdated) {
                 m2.lock().unwrap().push(start.elapsed());
