@@ -240,6 +240,85 @@ pub enum Error {
         /// What the task was doing.
         what: &'static str,
     },
+
+    // ---- dependencies (`dependency update`/`build`) -------------------------------------------
+    /// `dependency update`/`build` was given an archive or a missing path (Helm: `only
+    /// unpacked charts can be updated`).
+    #[error("{path}: only unpacked charts can be updated; give the chart directory")]
+    NotAChartDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// `charts/` exists but is not a directory.
+    #[error("{path:?} is not a directory; move it away so dependencies can be saved there")]
+    ChartsNotADirectory {
+        /// `<chart>/charts`.
+        path: PathBuf,
+    },
+    /// Loading, planning, resolving or locking a chart's dependencies failed (the cause
+    /// names the dependency: no matching version, unknown repository, lock out of sync …).
+    #[error("dependencies of {chart}")]
+    Dependencies {
+        /// The chart directory (or the `file://` dependency's directory).
+        chart: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: helmoci_core::Error,
+    },
+    /// The versions of a dependency could not be looked up (tag list, repository index).
+    #[error("dependency {name:?}: {what} {repository}")]
+    DependencyLookup {
+        /// The dependencies that needed it, comma-separated.
+        name: String,
+        /// What failed, e.g. `could not retrieve list of tags for repository`.
+        what: &'static str,
+        /// The repository (`oci://…` or the chart repository URL).
+        repository: String,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A dependency's archive could not be downloaded or packaged; nothing was changed in
+    /// `charts/` or the lock.
+    #[error("dependency {name:?}: could not download {url}; charts/ and the lock are unchanged")]
+    DependencyDownload {
+        /// The dependency (the first one, when several share the URL).
+        name: String,
+        /// The URL, OCI reference or `file://` path.
+        url: String,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A chart repository answered with another status than 200 (Helm's wording).
+    #[error("failed to fetch {url} : {status}")]
+    HttpStatus {
+        /// The URL (never with credentials).
+        url: String,
+        /// The status, e.g. `404 Not Found`.
+        status: String,
+    },
+    /// A chart repository could not be reached, or the connection broke.
+    #[error("GET {url:?}: cannot reach the chart repository")]
+    HttpTransport {
+        /// The URL (never with credentials).
+        url: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// With `--skip-refresh` (or after a failed refresh) there is no cached index for a
+    /// repository (Helm's wording, plus where it looked).
+    #[error("no cached repository for {repository} found (looked for {path}). (try 'helm repo update' or drop --skip-refresh)")]
+    RepositoryNotCached {
+        /// The repository URL.
+        repository: String,
+        /// The index file looked for.
+        path: PathBuf,
+        /// Why the refresh failed, when one was tried.
+        #[source]
+        source: Option<Box<Error>>,
+    },
 }
 
 /// An error response from a registry: where, what, and what the registry said.

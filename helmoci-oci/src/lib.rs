@@ -43,6 +43,7 @@
 
 pub mod copy;
 pub mod credential;
+pub mod deps;
 pub mod error;
 pub mod layout;
 pub mod manifest;

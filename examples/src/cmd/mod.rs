@@ -2,6 +2,7 @@
 
 mod completion;
 mod copy;
+mod dependency;
 mod lint;
 mod package;
 mod pull;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Log in to or out of a registry (like `helm registry`).
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Manage a chart's dependencies (like `helm dependency`).
+    #[command(subcommand, visible_alias = "dep")]
+    Dependency(dependency::DependencyCommand),
     /// Work with chart repositories (like `helm repo`).
     #[command(subcommand)]
     Repo(repo::RepoCommand),
@@ -62,6 +66,7 @@ pub fn run(
         Command::Tags(args) => tags::run(args, global),
         Command::Copy(args) => copy::run(args, global),
         Command::Registry(cmd) => registry::run(cmd, global),
+        Command::Dependency(cmd) => dependency::run(cmd, global),
         Command::Repo(cmd) => repo::run(cmd, global),
         Command::Verify(args) => verify::run(args, global),
         Command::Version(args) => version::run(args),

@@ -39,6 +39,10 @@ pub struct Args {
     /// With --sign: a file whose first line is the key's passphrase (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Update dependencies from Chart.yaml into charts/ before packaging (like
+    /// `helmoci dependency update`; repositories from `$HELM_REPOSITORY_CONFIG`).
+    #[arg(short = 'u', long)]
+    dependency_update: bool,
 }
 
 /// The key, keyring and passphrase of `--sign`, read before anything is packaged.
@@ -85,7 +89,7 @@ impl Signer {
 }
 
 /// Packages each chart and prints where it went.
-pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
+pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let signer = Signer::from_args(&args)?;
     let opts = PackageOptions {
         destination: args.destination.clone(),
@@ -95,6 +99,14 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     };
     let mut results = Vec::new();
     for dir in &args.charts {
+        if args.dependency_update {
+            super::dependency::update_for_package(
+                dir,
+                &Default::default(),
+                &Default::default(),
+                global,
+            )?;
+        }
         let chart = load_dir(dir, &opts.load)?;
         for w in &chart.warnings {
             eprintln!("WARNING: {}:{}: {}", w.file, w.line, w.message);

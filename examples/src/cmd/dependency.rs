@@ -1,0 +1,267 @@
+//! `helmoci dependency update|build|list CHART`: like `helm dependency …`, with Helm's
+//! output lines (on stdout, as Helm writes them).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use helmoci_oci::deps::{
+    build_dependencies, list_dependencies, update_dependencies, DependencyOptions, Event,
+    StrayChart,
+};
+
+use crate::transport::{block_on, TransportArgs};
+use crate::Global;
+
+/// `dependency` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum DependencyCommand {
+    /// Update charts/ based on the contents of Chart.yaml (like `helm dependency update`).
+    #[command(visible_alias = "up")]
+    Update(UpdateArgs),
+    /// Rebuild charts/ from Chart.lock (like `helm dependency build`).
+    Build(UpdateArgs),
+    /// List the dependencies of a chart and their status (like `helm dependency list`).
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+}
+
+/// Repository flags shared by `dependency update|build` and `package -u`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RepositoryArgs {
+    /// Do not refresh the local repository cache.
+    #[arg(long)]
+    pub skip_refresh: bool,
+    /// Path to the file containing repository names and URLs (default: Helm's).
+    #[arg(long, value_name = "FILE")]
+    pub repository_config: Option<PathBuf>,
+    /// Path to the directory containing cached repository indexes (default: Helm's).
+    #[arg(long, value_name = "DIR")]
+    pub repository_cache: Option<PathBuf>,
+}
+
+/// Flags of `dependency update` and `dependency build`.
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// The chart directory.
+    #[arg(default_value = ".", value_name = "CHART")]
+    chart: PathBuf,
+    #[command(flatten)]
+    repositories: RepositoryArgs,
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+/// Flags of `dependency list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The chart (directory or archive).
+    #[arg(default_value = ".", value_name = "CHART")]
+    chart: PathBuf,
+    /// Maximum column width of the output table.
+    #[arg(long, default_value_t = 80)]
+    max_col_width: usize,
+}
+
+/// Runs a `dependency` subcommand.
+pub fn run(cmd: DependencyCommand, global: &Global) -> anyhow::Result<()> {
+    match cmd {
+        DependencyCommand::Update(args) => update(&args, global, false),
+        DependencyCommand::Build(args) => update(&args, global, true),
+        DependencyCommand::List(args) => list(&args),
+    }
+}
+
+fn update(args: &UpdateArgs, global: &Global, build: bool) -> anyhow::Result<()> {
+    let client = args.transport.client(global, None)?;
+    let opts = options(&args.repositories, global);
+    let chart = args.chart.clone();
+    block_on(async move {
+        if build {
+            build_dependencies(&client, &chart, &opts).await
+        } else {
+            update_dependencies(&client, &chart, &opts).await
+        }
+    })??;
+    Ok(())
+}
+
+/// Runs `dependency update` for `package -u`.
+pub fn update_for_package(
+    chart: &Path,
+    repositories: &RepositoryArgs,
+    transport: &TransportArgs,
+    global: &Global,
+) -> anyhow::Result<()> {
+    let client = transport.client(global, None)?;
+    let opts = options(repositories, global);
+    let chart = chart.to_owned();
+    block_on(async move { update_dependencies(&client, &chart, &opts).await })??;
+    Ok(())
+}
+
+/// Options from the flags, printing Helm's lines for the events.
+pub fn options(repos: &RepositoryArgs, global: &Global) -> DependencyOptions {
+    let mut opts = DependencyOptions::default();
+    if let Some(p) = &repos.repository_config {
+        opts.repository_config = p.clone();
+    }
+    if let Some(p) = &repos.repository_cache {
+        opts.repository_cache = p.clone();
+    }
+    opts.skip_refresh = repos.skip_refresh;
+    let debug = global.debug;
+    opts.progress = Some(Arc::new(move |e: &Event| print_event(e, debug)));
+    opts
+}
+
+/// Helm's line for an event (`pkg/downloader/manager.go`).
+fn print_event(e: &Event, debug: bool) {
+    match e {
+        Event::RefreshingUnmanagedRepositories => {
+            println!("Getting updates for unmanaged Helm repositories...")
+        }
+        Event::RefreshingRepositories => {
+            println!("Hang tight while we grab the latest from your chart repositories...")
+        }
+        Event::RepositoryRefreshed { name: Some(n), .. } => {
+            println!("...Successfully got an update from the {n:?} chart repository")
+        }
+        Event::RepositoryRefreshed { name: None, url } => {
+            println!("...Successfully got an update from the {url:?} chart repository")
+        }
+        Event::RepositoryRefreshFailed {
+            name: Some(n),
+            url,
+            error,
+        } => println!("...Unable to get an update from the {n:?} chart repository ({url}):\n\t{error}"),
+        Event::RepositoryRefreshFailed {
+            name: None,
+            url,
+            error,
+        } => println!("...Unable to get an update from the {url:?} chart repository:\n\t{error}"),
+        Event::RefreshComplete => println!("Update Complete. ⎈Happy Helming!⎈"),
+        Event::Saving { count } => println!("Saving {count} charts"),
+        Event::LocalDependency { name } => println!(
+            "Dependency {name} did not declare a repository. Assuming it exists in the charts directory"
+        ),
+        Event::Downloading { name, repository } => {
+            println!("Downloading {name} from repo {repository}")
+        }
+        Event::AlreadyDownloaded { name, repository } => {
+            println!("Already downloaded {name} from repo {repository}")
+        }
+        Event::Archiving { name, repository } if debug => {
+            println!("Archiving {name} from repo {repository}")
+        }
+        Event::CacheHit { name, digest } if debug => {
+            println!("Using {name} from the content cache ({digest})")
+        }
+        Event::DeletingOutdated => println!("Deleting outdated charts"),
+        Event::NotVerified { path, error } => println!(
+            "Could not verify {} for deletion: {error} (Skipping)",
+            path.display()
+        ),
+        Event::Warning { message } => eprintln!("WARNING: {message}"),
+        _ => {}
+    }
+}
+
+fn list(args: &ListArgs) -> anyhow::Result<()> {
+    let listing = list_dependencies(&args.chart)?;
+    if listing.dependencies.is_empty() {
+        println!(
+            "WARNING: no dependencies at {}",
+            args.chart.join("charts").display()
+        );
+        return Ok(());
+    }
+    let mut rows = vec![[
+        "NAME".to_owned(),
+        "VERSION".to_owned(),
+        "REPOSITORY".to_owned(),
+        "STATUS".to_owned(),
+    ]];
+    for d in &listing.dependencies {
+        rows.push([
+            d.dependency.name.clone(),
+            d.dependency.version.clone(),
+            d.dependency.repository.clone(),
+            d.status.to_string(),
+        ]);
+    }
+    println!("{}", table(&rows, args.max_col_width));
+    println!();
+    for s in &listing.strays {
+        match s {
+            StrayChart::NotAChart(p) => {
+                println!("WARNING: {:?} is not a chart.", p.display().to_string())
+            }
+            StrayChart::NotInChartYaml(p) => {
+                println!(
+                    "WARNING: {:?} is not in Chart.yaml.",
+                    p.display().to_string()
+                )
+            }
+        }
+    }
+    Ok(())
+}
+
+/// gosuri/uitable as Helm uses it: every cell padded to its column's width (at most
+/// `max`, longer cells cut to `max - 3` characters plus `...`), cells joined by a tab.
+fn table(rows: &[[String; 4]], max: usize) -> String {
+    let width = |s: &str| s.chars().count();
+    let mut widths = [0usize; 4];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(cell).min(max));
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let w = widths[i];
+                    if width(cell) > w {
+                        let cut: String = cell.chars().take(w.saturating_sub(3)).collect();
+                        format!("{cut}...")
+                    } else {
+                        format!("{cell:<w$}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn table_like_uitable() {
+        let rows = [
+            [
+                "NAME".into(),
+                "VERSION".into(),
+                "REPOSITORY".into(),
+                "STATUS".into(),
+            ],
+            [
+                "a".into(),
+                "^1.0.0".into(),
+                "oci://r/ns".into(),
+                "ok".into(),
+            ],
+        ];
+        assert_eq!(
+            table(&rows, 80),
+            "NAME\tVERSION\tREPOSITORY\tSTATUS\na   \t^1.0.0 \toci://r/ns\tok    "
+        );
+        let long = [["x".repeat(12), "v".into(), "r".into(), "s".into()]];
+        assert_eq!(table(&long, 10), "xxxxxxx...\tv\tr\ts");
+    }
+}

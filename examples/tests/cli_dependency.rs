@@ -1,0 +1,334 @@
+//! `helmoci dependency update|build|list` and `package -u` through the binary: Helm's
+//! output lines, the files written, and `list` statuses compared with Helm's.
+
+#[path = "../../helmoci-oci/tests/support/chartrepo.rs"]
+#[allow(dead_code)]
+mod chartrepo;
+#[path = "../../helmoci-oci/tests/support/mod.rs"]
+#[allow(unused_imports, unused_macros)]
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use chartrepo::{chart_src, package_into, write_index, ChartRepo};
+use support::helm::Helm;
+use support::registry::Registry;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs `helmoci` with an isolated HOME, Helm paths and caches under `home`.
+fn helmoci(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_helmoci"))
+        .args(args)
+        .env("HOME", home)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env_remove("HELM_REPOSITORY_CONFIG")
+        .env_remove("HELM_REPOSITORY_CACHE")
+        .env_remove("HELM_CONTENT_CACHE")
+        .env("HELM_REGISTRY_CONFIG", home.join("registry.json"))
+        .env("DOCKER_CONFIG", home.join("docker"))
+        .env("REGISTRY_AUTH_FILE", home.join("auth.json"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run helmoci")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "helmoci failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// An umbrella with one OCI, one HTTP and one `file://` dependency.
+fn umbrella(root: &Path, oci: &str, http: &str) -> PathBuf {
+    let dir = root.join("umbrella");
+    write(
+        &dir.join("Chart.yaml"),
+        &format!(
+            "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n- name: c0\n  version: ^1.0.0\n  repository: {oci}\n- name: web\n  version: ^1.0.0\n  repository: {http}\n- name: lib\n  version: \">=0.1.0\"\n  repository: file://../lib\n"
+        ),
+    );
+    write(
+        &root.join("lib/Chart.yaml"),
+        "apiVersion: v2\nname: lib\nversion: 0.2.0\n",
+    );
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_build_list_print_helms_lines() -> TestResult {
+    let Some(reg) = Registry::start() else {
+        return Ok(());
+    };
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    let home = r.join("home");
+    for v in ["1.0.0", "1.1.0", "2.0.0"] {
+        let tgz = package_into(r, "c0", v, &r.join("pkg"));
+        let oci = reg.oci("deps");
+        ok(&helmoci(
+            &home,
+            &["push", tgz.to_str().unwrap(), &oci, "--plain-http"],
+        ));
+    }
+    let www = r.join("www/charts");
+    for v in ["1.0.0", "1.5.0"] {
+        package_into(r, "web", v, &www);
+    }
+    write_index(&www);
+    let repo = ChartRepo::serve(r.join("www")).await;
+    let dir = umbrella(r, &reg.oci("deps"), &repo.url);
+    let d = dir.to_str().unwrap();
+
+    let out = ok(&helmoci(
+        &home,
+        &["dependency", "update", d, "--plain-http"],
+    ));
+    assert_eq!(
+        out,
+        format!(
+            "Getting updates for unmanaged Helm repositories...\n...Successfully got an update from the \"{0}\" chart repository\nSaving 3 charts\nDownloading c0 from repo {1}\nDownloading web from repo {0}\nDeleting outdated charts\n",
+            repo.url,
+            reg.oci("deps")
+        )
+    );
+    let mut files: Vec<String> = fs::read_dir(dir.join("charts"))?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["c0-1.1.0.tgz", "lib-0.2.0.tgz", "web-1.5.0.tgz"]);
+    let lock = fs::read_to_string(dir.join("Chart.lock"))?;
+    assert!(
+        lock.ends_with("generated: \"2023-11-14T22:13:20Z\"\n"),
+        "{lock}"
+    );
+    // Helm's content cache was filled.
+    assert!(home.join("cache/content").is_dir());
+
+    // build from the lock, with the cached index.
+    fs::remove_dir_all(dir.join("charts"))?;
+    let out = ok(&helmoci(
+        &home,
+        &["dependency", "build", d, "--plain-http", "--skip-refresh"],
+    ));
+    assert!(out.starts_with("Saving 3 charts\n"), "{out}");
+    assert!(dir.join("charts/c0-1.1.0.tgz").is_file());
+
+    // list: statuses as Helm computes them (ok, wrong version, missing).
+    fs::remove_file(dir.join("charts/web-1.5.0.tgz"))?;
+    package_into(r, "lib", "0.0.1", &dir.join("charts"));
+    fs::remove_file(dir.join("charts/lib-0.2.0.tgz"))?;
+    let out = ok(&helmoci(&home, &["dependency", "list", d]));
+    let rows: Vec<Vec<String>> = out
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(|c| c.trim_end().to_owned()).collect())
+        .collect();
+    let header: Vec<&str> = out
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split('\t')
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(header, ["NAME", "VERSION", "REPOSITORY", "STATUS"]);
+    assert!(
+        out.lines().next().unwrap_or("").ends_with("STATUS       "),
+        "{out}"
+    );
+    let statuses: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
+    assert_eq!(statuses, ["ok", "missing", "wrong version"]);
+    if let Some(helm) = Helm::new() {
+        let v = helm.run(
+            "out = h.dependency_list(args['dir'])",
+            serde_json::json!({ "dir": dir }),
+        );
+        let helm_rows: Vec<Vec<String>> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                ["name", "version", "repository", "status"]
+                    .iter()
+                    .map(|k| d[k].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(rows, helm_rows);
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn package_u_updates_first_and_errors_are_one_line() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    let home = r.join("home");
+    let www = r.join("www/charts");
+    package_into(r, "web", "1.0.0", &www);
+    write_index(&www);
+    let repo = ChartRepo::serve(r.join("www")).await;
+    let dir = r.join("umbrella");
+    write(
+        &dir.join("Chart.yaml"),
+        &format!(
+            "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n- name: web\n  version: ^1.0.0\n  repository: {}\n- name: lib\n  version: \">=0.1.0\"\n  repository: file://../lib\n",
+            repo.url
+        ),
+    );
+    chart_src(r, "lib", "0.2.0");
+    fs::rename(r.join("src/lib-0.2.0"), r.join("lib"))?;
+    let out_dir = r.join("out");
+    let out = ok(&helmoci(
+        &home,
+        &[
+            "package",
+            "-u",
+            dir.to_str().unwrap(),
+            "-d",
+            out_dir.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("Saving 2 charts\n"), "{out}");
+    assert!(out.ends_with(&format!(
+        "Successfully packaged chart and saved it to: {}\n",
+        out_dir.join("umbrella-0.1.0.tgz").display()
+    )));
+    assert!(dir.join("charts/web-1.0.0.tgz").is_file());
+    assert!(dir.join("Chart.lock").is_file());
+
+    // A constraint nothing satisfies: one line naming the dependency, exit 1, nothing written.
+    let yaml = fs::read_to_string(dir.join("Chart.yaml"))?.replace("^1.0.0", "^3.0.0");
+    fs::write(dir.join("Chart.yaml"), yaml)?;
+    let lock = fs::read(dir.join("Chart.lock"))?;
+    let out = helmoci(&home, &["dependency", "update", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr)?;
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "Error: dependencies of {}: can't get a valid version for 1 subchart(s): \"web\"",
+            dir.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(fs::read(dir.join("Chart.lock"))?, lock);
+
+    // Not a directory.
+    let tgz = out_dir.join("umbrella-0.1.0.tgz");
+    let out = helmoci(&home, &["dependency", "update", tgz.to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr)?;
+    assert!(err.contains("only unpacked charts can be updated"), "{err}");
+    Ok(())
+}
+
+/// Side by side, cold caches: the whole `helmoci dependency update` process against the
+/// Helm SDK call alone, on the 10 OCI + 2 HTTP + 1 `file://` umbrella (run with
+/// `cargo test --release -p helmoci-examples --test cli_dependency -- --ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing"]
+async fn umbrella_cli_timing_vs_helm() -> TestResult {
+    use helmoci_core::package::{package, PackageOptions};
+    use helmoci_core::time::Timestamp;
+    use std::time::{Duration, Instant};
+    let (Some(reg), Some(helm)) = (Registry::start(), Helm::new()) else {
+        return Ok(());
+    };
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    let client = helmoci_oci::RegistryClient::builder()
+        .plain_http(true)
+        .build()?;
+    let target: helmoci_oci::reference::Target = reg.oci("deps").parse()?;
+    for i in 0..10 {
+        for v in ["1.0.0", "1.1.0", "1.2.0", "2.0.0"] {
+            let src = chart_src(r, &format!("c{i}"), v);
+            let opts = PackageOptions {
+                destination: r.join("pkg"),
+                mtime: Some(Timestamp::from_unix(1_700_000_000)),
+                ..PackageOptions::default()
+            };
+            let p = package(&src, &opts)?;
+            client
+                .push(&p, &target, &helmoci_oci::push::PushOptions::default())
+                .await?;
+        }
+    }
+    let www = r.join("www/charts");
+    for (n, v) in [("web", "1.0.0"), ("web", "1.5.0"), ("db", "0.3.0")] {
+        package_into(r, n, v, &www);
+    }
+    write_index(&www);
+    let repo = ChartRepo::serve(r.join("www")).await;
+    write(
+        &r.join("lib/Chart.yaml"),
+        "apiVersion: v2\nname: lib\nversion: 0.2.0\n",
+    );
+    let mut deps = String::new();
+    for i in 0..10 {
+        deps.push_str(&format!(
+            "- name: c{i}\n  version: ^1.0.0\n  repository: {}\n",
+            reg.oci("deps")
+        ));
+    }
+    deps.push_str(&format!(
+        "- name: web\n  version: ^1.0.0\n  repository: {0}\n- name: db\n  version: ~0.3.0\n  repository: {0}\n- name: lib\n  version: \">=0.1.0\"\n  repository: file://../../lib\n",
+        repo.url
+    ));
+    let umbrella = |sub: &str| {
+        let dir = r.join(sub).join("umbrella");
+        write(
+            &dir.join("Chart.yaml"),
+            &format!("apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n{deps}"),
+        );
+        dir
+    };
+    let rounds = 7;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let dir = umbrella(&format!("o{i}"));
+        let home = r.join(format!("home{i}"));
+        let start = Instant::now();
+        ok(&helmoci(
+            &home,
+            &[
+                "dependency",
+                "update",
+                dir.to_str().unwrap(),
+                "--plain-http",
+            ],
+        ));
+        ours.push(start.elapsed());
+        let hdir = umbrella(&format!("h{i}"));
+        let v = helm.run(
+            "import time\nt = time.perf_counter()\nh.dependency_update(args['dir'], plain_http=True)\nout = time.perf_counter() - t",
+            serde_json::json!({ "dir": hdir }),
+        );
+        theirs.push(Duration::from_secs_f64(v.as_f64().unwrap_or(0.0)));
+    }
+    ours.sort();
+    theirs.sort();
+    let (o, h) = (ours[rounds / 2], theirs[rounds / 2]);
+    eprintln!(
+        "dependency update, 10 oci + 2 http + 1 file://, cold caches, median of {rounds}: helmoci process {o:?} (min {:?}), Helm SDK call {h:?} (min {:?}); ratio {:.2}x",
+        ours[0],
+        theirs[0],
+        h.as_secs_f64() / o.as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! Step 4 of an update: every archive the resolution asks for, fetched concurrently into
+//! the temporary directory (each identical URL once), verified, and checked to load as a
+//! chart. Nothing outside the temporary directory and the content cache is written.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::future::try_join_all;
+use helmoci_core::deps::{Fetch, Plan, Resolution, Source};
+use helmoci_core::digest::Digest;
+use helmoci_core::load::{load_archive_file, load_dir, LoadOptions};
+use helmoci_core::package::save;
+use helmoci_core::time::Timestamp;
+
+use super::cache::ContentCache;
+use super::http::HttpRepo;
+use super::lookup::{host_of, HostLimits, Lookups};
+use super::{blocking, DependencyOptions, Event};
+use crate::error::{Error, Result};
+use crate::pull::{download, resolve_in};
+use crate::reference::ChartRef;
+use crate::registry::RegistryClient;
+use crate::store::AnyStore;
+
+/// What [`fetch_all`] produced.
+pub(crate) struct Fetched {
+    /// `(archive in the temporary directory, file name in charts/)`.
+    pub(crate) files: Vec<(PathBuf, String)>,
+    /// Network downloads.
+    pub(crate) downloaded: usize,
+    /// Content-cache hits.
+    pub(crate) cache_hits: usize,
+}
+
+struct Job<'a> {
+    name: &'a str,
+    fetch: &'a Fetch,
+    dir: PathBuf,
+    /// The chart repository of an HTTP download.
+    repo: Option<Arc<HttpRepo>>,
+}
+
+enum Got {
+    Downloaded(PathBuf, String),
+    Cached(PathBuf, String),
+    Packaged(PathBuf, String),
+}
+
+/// Fetches every non-local [`Fetch`] of `resolution` into `tmp`.
+pub(crate) async fn fetch_all(
+    client: &RegistryClient,
+    plan: &Plan,
+    resolution: &Resolution,
+    lookups: &Lookups,
+    tmp: &Path,
+    options: &DependencyOptions,
+) -> Result<Fetched> {
+    let mut jobs = Vec::new();
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    for (i, r) in resolution.resolved.iter().enumerate() {
+        let name = r.locked.name.as_str();
+        let repository = r.locked.repository.clone();
+        let key = match &r.fetch {
+            Fetch::Local => {
+                options.emit(Event::LocalDependency { name: name.into() });
+                continue;
+            }
+            Fetch::File { path } => {
+                options.emit(Event::Archiving {
+                    name: name.into(),
+                    repository: repository.clone(),
+                });
+                format!("file:{}", path.display())
+            }
+            Fetch::Oci { reference } => format!("oci://{reference}"),
+            Fetch::Http { url, .. } => url.clone(),
+        };
+        if seen.insert(key, ()).is_some() {
+            options.emit(Event::AlreadyDownloaded {
+                name: name.into(),
+                repository,
+            });
+            continue;
+        }
+        if !matches!(r.fetch, Fetch::File { .. }) {
+            options.emit(Event::Downloading {
+                name: name.into(),
+                repository: repository.clone(),
+            });
+        }
+        let dir = tmp.join(i.to_string());
+        std::fs::create_dir(&dir).map_err(|e| Error::write(&dir, e))?;
+        let repo = match plan.dependencies.get(i).map(|d| &d.source) {
+            Some(Source::Http {
+                repository_name, ..
+            }) => lookups.http.get(repository_name).cloned(),
+            _ => None,
+        };
+        jobs.push(Job {
+            name,
+            fetch: &r.fetch,
+            dir,
+            repo,
+        });
+    }
+    let limits = HostLimits::new(options.max_concurrent_per_host);
+    let cache = options.content_cache.as_ref().map(ContentCache::new);
+    let got = try_join_all(
+        jobs.iter()
+            .map(|j| run(client, j, &limits, cache.as_ref(), options)),
+    )
+    .await?;
+    let mut out = Fetched {
+        files: Vec::with_capacity(got.len()),
+        downloaded: 0,
+        cache_hits: 0,
+    };
+    for g in got {
+        let (path, file) = match g {
+            Got::Downloaded(p, f) => {
+                out.downloaded += 1;
+                (p, f)
+            }
+            Got::Cached(p, f) => {
+                out.cache_hits += 1;
+                (p, f)
+            }
+            Got::Packaged(p, f) => (p, f),
+        };
+        out.files.push((path, file));
+    }
+    Ok(out)
+}
+
+async fn run(
+    client: &RegistryClient,
+    job: &Job<'_>,
+    limits: &HostLimits,
+    cache: Option<&ContentCache>,
+    options: &DependencyOptions,
+) -> Result<Got> {
+    let (url, result) = match job.fetch {
+        Fetch::Local => {
+            return Err(Error::Background {
+                what: "fetching a local dependency",
+            })
+        }
+        Fetch::File { path } => (
+            format!("file://{}", path.display()),
+            package(path.clone(), job.dir.clone()).await,
+        ),
+        Fetch::Oci { reference } => (
+            format!("oci://{reference}"),
+            oci(client, reference, job, limits, cache, options).await,
+        ),
+        Fetch::Http {
+            url,
+            digest,
+            file_name,
+        } => (
+            url.clone(),
+            http(
+                url,
+                digest.as_deref(),
+                file_name,
+                job,
+                limits,
+                cache,
+                options,
+            )
+            .await,
+        ),
+    };
+    let got = result.map_err(|e| Error::DependencyDownload {
+        name: job.name.to_owned(),
+        url: url.clone(),
+        source: Box::new(e),
+    })?;
+    if let Got::Downloaded(path, _) | Got::Cached(path, _) = &got {
+        let p = path.clone();
+        blocking("chart check", move || {
+            load_archive_file(&p, &LoadOptions::default())
+                .map(drop)
+                .map_err(|source| Error::Dependencies {
+                    chart: p.clone(),
+                    source,
+                })
+        })
+        .await
+        .map_err(|e| Error::DependencyDownload {
+            name: job.name.to_owned(),
+            url,
+            source: Box::new(e),
+        })?;
+    }
+    Ok(got)
+}
+
+/// Helm's `tarFromLocalDir`: load the directory and Save it (stamped with
+/// `SOURCE_DATE_EPOCH` when set).
+async fn package(path: PathBuf, dir: PathBuf) -> Result<Got> {
+    blocking("file:// packaging", move || {
+        let wrap = |source| Error::Dependencies {
+            chart: path.clone(),
+            source,
+        };
+        let mut chart = load_dir(&path, &LoadOptions::default()).map_err(wrap)?;
+        if let Some(t) = Timestamp::from_source_date_epoch().map_err(wrap)? {
+            chart.stamp_mtimes(t);
+        }
+        let packaged = save(&chart, &dir, 1, false).map_err(wrap)?;
+        let file = packaged
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Got::Packaged(packaged.path, file))
+    })
+    .await
+}
+
+async fn oci(
+    client: &RegistryClient,
+    reference: &str,
+    job: &Job<'_>,
+    limits: &HostLimits,
+    cache: Option<&ContentCache>,
+    options: &DependencyOptions,
+) -> Result<Got> {
+    let chart: ChartRef = format!("oci://{reference}").parse()?;
+    let version = chart.tag().map(|t| t.to_version()).unwrap_or_default();
+    let file = format!("{}-{version}.tgz", chart.name());
+    let _permit = limits.acquire(&host_of(reference)).await?;
+    let store = AnyStore::for_chart(client, &chart, false);
+    let resolved = resolve_in(&store, &chart, None).await?;
+    let layer = resolved.chart.chart.clone();
+    let dest = job.dir.join(&file);
+    if let Some(hit) = from_cache(cache, &layer.digest, &dest, job, options).await? {
+        return Ok(hit);
+    }
+    let tmp = download(&store, &layer, &job.dir).await?;
+    tmp.persist(&dest)
+        .map_err(|e| Error::write(&dest, e.error))?;
+    to_cache(cache, &dest, &layer.digest, options).await;
+    Ok(Got::Downloaded(dest, file))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn http(
+    url: &str,
+    digest: Option<&str>,
+    file: &str,
+    job: &Job<'_>,
+    limits: &HostLimits,
+    cache: Option<&ContentCache>,
+    options: &DependencyOptions,
+) -> Result<Got> {
+    let repo: Arc<HttpRepo> = job.repo.clone().ok_or(Error::Background {
+        what: "finding the chart repository of a download",
+    })?;
+    let expected: Option<Digest> = match digest {
+        Some(hex) => match format!("sha256:{}", hex.to_ascii_lowercase()).parse() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                options.emit(Event::Warning {
+                    message: format!(
+                        "the index digest {hex:?} of {url} is not a SHA-256; the download is not verified"
+                    ),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let dest = job.dir.join(file);
+    if let Some(d) = &expected {
+        if let Some(hit) = from_cache(cache, d, &dest, job, options).await? {
+            return Ok(hit);
+        }
+    }
+    let _permit = limits.acquire(&host_of(url)).await?;
+    let actual = repo.download(url, &dest, options.max_archive_size).await?;
+    if let Some(want) = expected {
+        if want != actual {
+            let _ = std::fs::remove_file(&dest);
+            return Err(Error::DigestMismatch {
+                reference: url.to_owned(),
+                expected: want,
+                actual,
+            });
+        }
+    }
+    to_cache(cache, &dest, &actual, options).await;
+    Ok(Got::Downloaded(dest, file.to_owned()))
+}
+
+async fn from_cache(
+    cache: Option<&ContentCache>,
+    digest: &Digest,
+    dest: &Path,
+    job: &Job<'_>,
+    options: &DependencyOptions,
+) -> Result<Option<Got>> {
+    let Some(cache) = cache else {
+        return Ok(None);
+    };
+    let (c, d, p) = (cache.clone(), digest.clone(), dest.to_owned());
+    if !blocking("content cache read", move || c.copy_out(&d, &p)).await? {
+        return Ok(None);
+    }
+    options.emit(Event::CacheHit {
+        name: job.name.to_owned(),
+        digest: digest.to_string(),
+    });
+    let file = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Some(Got::Cached(dest.to_owned(), file)))
+}
+
+/// Fills the content cache; a failure is only a warning.
+async fn to_cache(
+    cache: Option<&ContentCache>,
+    src: &Path,
+    digest: &Digest,
+    options: &DependencyOptions,
+) {
+    let Some(cache) = cache else { return };
+    let (c, d, p) = (cache.clone(), digest.clone(), src.to_owned());
+    if let Err(e) = blocking("content cache write", move || c.put(&p, &d)).await {
+        options.emit(Event::Warning {
+            message: format!("cannot fill the content cache: {}", super::one_line(&e)),
+        });
+    }
+}
