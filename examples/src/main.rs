@@ -20,6 +20,12 @@ pub struct Global {
     /// Path to the registry config file (default: Helm's).
     #[arg(long, global = true, value_name = "FILE")]
     pub registry_config: Option<std::path::PathBuf>,
+    /// Path to the file containing repository names and URLs (default: Helm's).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub repository_config: Option<std::path::PathBuf>,
+    /// Path to the directory containing cached repository indexes (default: Helm's).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub repository_cache: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Parser)]

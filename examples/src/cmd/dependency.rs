@@ -31,12 +31,6 @@ pub struct RepositoryArgs {
     /// Do not refresh the local repository cache.
     #[arg(long)]
     pub skip_refresh: bool,
-    /// Path to the file containing repository names and URLs (default: Helm's).
-    #[arg(long, value_name = "FILE")]
-    pub repository_config: Option<PathBuf>,
-    /// Path to the directory containing cached repository indexes (default: Helm's).
-    #[arg(long, value_name = "DIR")]
-    pub repository_cache: Option<PathBuf>,
 }
 
 /// Flags of `dependency update` and `dependency build`.
@@ -102,10 +96,10 @@ pub fn update_for_package(
 /// Options from the flags, printing Helm's lines for the events.
 pub fn options(repos: &RepositoryArgs, global: &Global) -> DependencyOptions {
     let mut opts = DependencyOptions::default();
-    if let Some(p) = &repos.repository_config {
+    if let Some(p) = &global.repository_config {
         opts.repository_config = p.clone();
     }
-    if let Some(p) = &repos.repository_cache {
+    if let Some(p) = &global.repository_cache {
         opts.repository_cache = p.clone();
     }
     opts.skip_refresh = repos.skip_refresh;

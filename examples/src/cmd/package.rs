@@ -43,6 +43,11 @@ pub struct Args {
     /// `helmoci dependency update`; repositories from `$HELM_REPOSITORY_CONFIG`).
     #[arg(short = 'u', long)]
     dependency_update: bool,
+    /// With -u: skip refreshing repository indexes.
+    #[arg(long, requires = "dependency_update")]
+    skip_refresh: bool,
+    #[command(flatten)]
+    transport: crate::transport::TransportArgs,
 }
 
 /// The key, keyring and passphrase of `--sign`, read before anything is packaged.
@@ -100,12 +105,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for dir in &args.charts {
         if args.dependency_update {
-            super::dependency::update_for_package(
-                dir,
-                &Default::default(),
-                &Default::default(),
-                global,
-            )?;
+            let repositories = super::dependency::RepositoryArgs {
+                skip_refresh: args.skip_refresh,
+            };
+            super::dependency::update_for_package(dir, &repositories, &args.transport, global)?;
         }
         let chart = load_dir(dir, &opts.load)?;
         for w in &chart.warnings {
