@@ -5,6 +5,8 @@ mod support;
 
 mod auth;
 mod bench;
+mod bounds;
+mod concurrency;
 mod faults;
 mod helm_interop;
 mod layout;
