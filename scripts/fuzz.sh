@@ -39,8 +39,8 @@ for t in "${targets[@]}"; do
     -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -max_len=65536 \
     -artifact_prefix="artifacts/$t/" >"$log" 2>&1
   rc=$?
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{s+=$2} END {print s+0}')
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  execs=$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+  speed=$(grep -oE 'stat::average_exec_per_sec:[[:space:]]*[0-9]+' "$log" | awk '{print $2}' | tail -1)
   after=$(find "artifacts/$t" -type f | wc -l)
   crashes=$((after - before))
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then

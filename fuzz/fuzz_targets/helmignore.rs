@@ -18,7 +18,13 @@ fuzz_target!(|data: &[u8]| {
     // `patterns()` ends with the default rule, which `parse` adds again by itself.
     let relisted = listed[..listed.len().saturating_sub(1)].join("\n");
     let lossless = std::str::from_utf8(rules).is_ok();
-    let again = IgnoreRules::parse(&relisted).ok();
+    // A leading BOM is stripped from the file, so a listed pattern starting with one
+    // (the file had two) cannot be written back as the first line.
+    let again = if relisted.starts_with('\u{feff}') {
+        None
+    } else {
+        IgnoreRules::parse(&relisted).ok()
+    };
     for line in paths.split(|&b| b == b'\n').take(64) {
         let (path, is_dir) = match line.strip_suffix(b"/") {
             Some(p) => (p, true),

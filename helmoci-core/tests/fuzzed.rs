@@ -17,16 +17,24 @@ fn chart_yaml(data: &[u8]) {
     let _ = helmoci_core::yaml::parse(data, "Chart.yaml");
     if let Ok((md, _)) = ChartMetadata::from_yaml(data, "Chart.yaml") {
         let yaml = md.to_yaml();
+        let lossy = format!("{md:?}").contains("\\u{85}");
         // U+2028/U+2029 are line breaks for libyaml (whose output we copy) but ordinary
         // characters for our parser: a documented deviation of `yaml::parse`.
         if yaml.contains(['\u{2028}', '\u{2029}']) {
             return;
         }
         let (again, _) = ChartMetadata::from_yaml(yaml.as_bytes(), "Chart.yaml").unwrap();
-        assert_eq!(again, md, "{yaml}");
+        // Helm's writer is lossy where it is (a raw NEL folds to a blank, as JSON then
+        // yaml.v2 do): what it writes must read back to itself.
+        if !lossy {
+            assert_eq!(again, md, "{yaml}");
+        }
         assert_eq!(again.to_yaml(), yaml);
         let json = md.to_config_json();
-        if let Ok((from_json, _)) = ChartMetadata::from_yaml(json.as_bytes(), "config.json") {
+        if let (false, Ok((from_json, _))) = (
+            lossy,
+            ChartMetadata::from_yaml(json.as_bytes(), "config.json"),
+        ) {
             assert_eq!(from_json.to_config_json(), json);
         }
     }
@@ -42,7 +50,13 @@ fn helmignore(data: &[u8]) {
     };
     let listed: Vec<String> = parsed.patterns().map(|p| p.into_owned()).collect();
     let relisted = listed[..listed.len().saturating_sub(1)].join("\n");
-    let again = IgnoreRules::parse(&relisted).ok();
+    // A leading BOM is stripped from the file, so a listed pattern starting with one
+    // (the file had two) cannot be written back as the first line.
+    let again = if relisted.starts_with('\u{feff}') {
+        None
+    } else {
+        IgnoreRules::parse(&relisted).ok()
+    };
     for line in paths.split(|&b| b == b'\n').take(64) {
         let (path, is_dir) = match line.strip_suffix(b"/") {
             Some(p) => (p, true),
@@ -101,6 +115,7 @@ fn archive(data: &[u8]) {
         }
     };
     let mut total = 0;
+    let mut short = false;
     let read = read_archive("fuzz.tgz", &input[..], &limits, |entry, r| {
         let n = std::io::copy(r, &mut std::io::sink()).map_err(|source| {
             helmoci_core::Error::ArchiveCorrupt {
@@ -108,13 +123,15 @@ fn archive(data: &[u8]) {
                 source,
             }
         })?;
-        assert_eq!(n, entry.size);
+        short |= n != entry.size;
+        assert!(n <= entry.size);
         assert!(n <= limits.max_file_size);
         total += n;
         assert!(!entry.path.split('/').any(|c| c == ".." || c.is_empty()));
         Ok(())
     });
     if read.is_ok() {
+        assert!(!short);
         assert!(total < limits.max_chart_size);
     }
     if load_archive(&input[..], "fuzz.tgz", &LoadOptions { limits }).is_ok() {
