@@ -11,3 +11,4 @@ mod faults;
 mod helm_interop;
 mod layout;
 mod registry;
+mod second_registry;
