@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let lossy = format!("{md:?}").contains("\\u{85}");
     // U+2028/U+2029 are line breaks for libyaml (whose output we copy) but ordinary
     // characters for our parser: a documented deviation of `yaml::parse`.
-    if yaml.contains(['\u{2028}', '\u{2029}']) {
+    // A `<<` key is written plain, as yaml.v2 writes it, and so reads back as a merge
+    // key: Helm's own round trip breaks there identically (see yaml/tests.rs).
+    if yaml.contains(['\u{2028}', '\u{2029}']) || yaml.contains("<<:") {
         return;
     }
     let (again, _) = ChartMetadata::from_yaml(yaml.as_bytes(), "Chart.yaml")
