@@ -43,6 +43,9 @@ pub struct Lock {
     pub dependencies: Vec<Dependency>,
 }
 
+/// Go's zero `time.Time` as Helm writes it.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
 impl Lock {
     /// Parses a lock file.
     ///
@@ -81,10 +84,16 @@ impl Lock {
         Ok(lock)
     }
 
-    /// The lock as Helm writes it (keys sorted, `generated` quoted).
+    /// The lock as Helm writes it (keys sorted, `generated` quoted). A lock without a
+    /// `generated` time gets Go's zero time, as Helm writes it, so the file reads back.
     pub fn to_yaml(&self) -> String {
         let mut m = BTreeMap::new();
-        m.insert("generated".into(), Value::String(self.generated.clone()));
+        let generated = if self.generated.is_empty() {
+            GO_ZERO_TIME.to_owned()
+        } else {
+            self.generated.clone()
+        };
+        m.insert("generated".into(), Value::String(generated));
         m.insert("digest".into(), Value::String(self.digest.clone()));
         m.insert(
             "dependencies".into(),

@@ -174,8 +174,9 @@ pub enum Error {
         /// What was unexpected.
         reason: String,
     },
-    /// The registry could not be reached, or the connection broke.
-    #[error("{method} {url:?}: cannot reach the registry")]
+    /// The registry could not be reached, the connection broke, or the registry stalled
+    /// (connect or read timeout; the message says which).
+    #[error("{method} {url:?}: {}", transport_summary(.source))]
     Transport {
         /// The HTTP method.
         method: String,
@@ -444,6 +445,17 @@ impl RegistryErrorCode {
 impl fmt::Display for RegistryErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a transport failure means for the user: a stall is not "unreachable".
+fn transport_summary(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "the registry did not answer in time (timed out)"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the response"
+    } else {
+        "cannot reach the registry"
     }
 }
 

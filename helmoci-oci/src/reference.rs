@@ -619,6 +619,13 @@ impl FromStr for ChartRef {
             input: input.to_owned(),
             reason: "a layout chart is oci-layout://DIR/NAME[:TAG][@DIGEST]",
         })?;
+        // `oci-layout:///NAME` is the layout `/NAME`: its DIR is the root (as displayed
+        // for a DIR of `/`, so display and parse agree).
+        let dir = if dir.is_empty() && rest.starts_with('/') {
+            "/"
+        } else {
+            dir
+        };
         if dir.is_empty() {
             return Err(Error::InvalidTarget {
                 input: input.to_owned(),
@@ -725,6 +732,14 @@ mod tests {
         assert_eq!(c.layout_path().unwrap(), PathBuf::from("/tmp/x/demo"));
         assert_eq!(c.digest(), Some(&d));
         assert!("oci-layout://demo".parse::<ChartRef>().is_err());
+        // Found by fuzzing: a layout in the root directory displayed as text that did not
+        // parse back.
+        for text in ["oci-layout:///demo", "oci-layout:////demo"] {
+            let c: ChartRef = text.parse().unwrap();
+            assert_eq!(c.layout_path().unwrap(), PathBuf::from("/demo"), "{text}");
+            assert_eq!(c.to_string(), "oci-layout:///demo");
+            assert_eq!(c.to_string().parse::<ChartRef>().unwrap(), c);
+        }
         assert!("oci-layout://x/Demo".parse::<ChartRef>().is_err());
     }
 

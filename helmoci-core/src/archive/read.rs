@@ -52,7 +52,8 @@ pub struct ArchiveEntry {
     pub top: String,
     /// The path below the top directory, `/`-separated and cleaned (`templates/cm.yaml`).
     pub path: String,
-    /// Size in bytes, as the header says (the visitor's reader yields exactly this many).
+    /// Size in bytes, as the header says. The visitor's reader yields at most this many; a
+    /// truncated entry makes [`read_archive`] fail once the visitor returns.
     pub size: u64,
     /// Modification time from the header.
     pub mtime: Timestamp,

@@ -166,35 +166,39 @@ impl RegistryClient {
         let req = Req::new(Method::POST, url.clone(), reference);
         let resp = inner.send_expect(&ctx, &req, &[202]).await?;
         let mut location = location(&ctx, &resp)?;
-        let chunked = descriptor.size > inner.chunk_threshold;
+        // In-memory blobs (config, provenance) are chunked too: some registries take no
+        // body on the closing `PUT` at all.
+        let chunked = descriptor.size > inner.chunk_threshold
+            && matches!(body, Body::File { .. } | Body::Bytes(_));
         if chunked {
-            if let Body::File { path, .. } = &body {
-                let mut offset = 0u64;
-                while offset < descriptor.size {
-                    let len = inner.chunk_size.min(descriptor.size - offset);
-                    let mut req = Req::new(Method::PATCH, location.clone(), reference)
-                        .header(CONTENT_TYPE, "application/octet-stream")
-                        .header(CONTENT_RANGE, &format!("{offset}-{}", offset + len - 1))
-                        .body(Body::File {
-                            path: path.clone(),
-                            offset,
-                            len,
-                        });
-                    req.retry = false;
-                    let resp = inner.send_expect(&ctx, &req, &[202]).await?;
-                    location = self::location(&ctx, &resp)?;
-                    offset += len;
-                }
+            let mut offset = 0u64;
+            while offset < descriptor.size {
+                let len = inner.chunk_size.min(descriptor.size - offset);
+                let part = match &body {
+                    Body::File { path, .. } => Body::File {
+                        path: path.clone(),
+                        offset,
+                        len,
+                    },
+                    Body::Bytes(b) => {
+                        Body::Bytes(b.slice(offset as usize..(offset + len) as usize))
+                    }
+                    Body::Empty => Body::Empty,
+                };
+                let mut req = Req::new(Method::PATCH, location.clone(), reference)
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(CONTENT_RANGE, &format!("{offset}-{}", offset + len - 1))
+                    .body(part);
+                req.retry = false;
+                let resp = inner.send_expect(&ctx, &req, &[202]).await?;
+                location = self::location(&ctx, &resp)?;
+                offset += len;
             }
         }
         location
             .query_pairs_mut()
             .append_pair("digest", descriptor.digest.as_str());
-        let put_body = if chunked && matches!(body, Body::File { .. }) {
-            Body::Empty
-        } else {
-            body
-        };
+        let put_body = if chunked { Body::Empty } else { body };
         let req = Req::new(Method::PUT, location, reference)
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(put_body);

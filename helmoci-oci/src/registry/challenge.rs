@@ -67,9 +67,12 @@ fn parse_params(s: &str) -> Option<BTreeMap<String, String>> {
                         i += 1;
                         break;
                     }
+                    // A quoted-pair escapes the next character, which may be
+                    // multi-byte: take it whole (indexing by byte would split it).
                     Some(b'\\') if i + 1 < b.len() => {
-                        v.push(b[i + 1] as char);
-                        i += 2;
+                        let c = s[i + 1..].chars().next()?;
+                        v.push(c);
+                        i += 1 + c.len_utf8();
                     }
                     Some(_) => {
                         let c = s[i..].chars().next()?;
@@ -154,6 +157,20 @@ mod tests {
         assert_eq!(parse("Negotiate"), None);
         assert_eq!(parse(r#"Bearer realm="unterminated"#), None);
         assert_eq!(parse("Bearer service=x"), None);
+    }
+
+    #[test]
+    fn escaped_multibyte_characters_are_kept_whole() {
+        // `\é` used to push one byte, split the character and panic on the next slice.
+        assert_eq!(
+            parse("Bearer realm=\"a\\é\\\"b\",service=\"\\ü\""),
+            Some(Challenge::Bearer {
+                realm: "aé\"b".into(),
+                service: Some("ü".into()),
+                scope: None,
+                error: None,
+            })
+        );
     }
 
     #[test]

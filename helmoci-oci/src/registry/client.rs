@@ -344,13 +344,20 @@ impl Inner {
             let auth = self.auth.header(&ctx.endpoint, &scope);
             let resp = self.send_with_retry(req, auth.as_deref(), &req.url).await?;
             let status = resp.status();
-            let challenge = resp
+            let mut challenge = resp
                 .headers()
                 .get(WWW_AUTHENTICATE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(challenge::parse);
-            let insufficient = matches!(&challenge, Some(Challenge::Bearer { error: Some(e), .. }) if e == "insufficient_scope");
             let same_origin = resp.url().origin() == req.url.origin();
+            if challenge.is_none()
+                && status == StatusCode::UNAUTHORIZED
+                && same_origin
+                && !reauthenticated
+            {
+                challenge = self.ping_challenge(&req.url).await;
+            }
+            let insufficient = matches!(&challenge, Some(Challenge::Bearer { error: Some(e), .. }) if e == "insufficient_scope");
             if !reauthenticated
                 && same_origin
                 && (status == StatusCode::UNAUTHORIZED
@@ -365,6 +372,22 @@ impl Inner {
             }
             return Ok(resp);
         }
+    }
+
+    /// The challenge of `GET /v2/`, for a 401 that came without one: some registries
+    /// (e.g. the `container-registry` crate) send `WWW-Authenticate` only there, which
+    /// Docker asks first.
+    async fn ping_challenge(&self, url: &Url) -> Option<Challenge> {
+        let ping = url.join("/v2/").ok()?;
+        let req = Req::new(Method::GET, ping.clone(), "");
+        let resp = self.send_with_retry(&req, None, &ping).await.ok()?;
+        if resp.status() != StatusCode::UNAUTHORIZED {
+            return None;
+        }
+        resp.headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(challenge::parse)
     }
 
     /// Like [`send`](Self::send), and maps statuses outside `ok` to [`Error::Registry`].

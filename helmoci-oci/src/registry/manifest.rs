@@ -5,7 +5,7 @@ use reqwest::Method;
 
 use super::client::{read_capped, Body, Req};
 use super::RegistryClient;
-use crate::error::{Error, Result};
+use crate::error::{Error, RegistryErrorCode, Result};
 use crate::manifest::{Descriptor, MAX_MANIFEST_SIZE};
 use crate::media_type;
 use crate::reference::Reference;
@@ -162,8 +162,29 @@ impl RegistryClient {
         let req = Req::new(Method::PUT, url, &part)
             .header(CONTENT_TYPE, media_type)
             .body(Body::Bytes(bytes::Bytes::copy_from_slice(bytes)));
-        self.inner.send_expect(&ctx, &req, &[200, 201, 202]).await?;
-        Ok(Digest::sha256_of(bytes))
+        let digest = Digest::sha256_of(bytes);
+        // CNCF distribution's filesystem storage races when the same manifest or blob is
+        // written concurrently (distribution/distribution#2073): a reader may see a
+        // half-written link file and answer 400 DIGEST_INVALID although the bytes are
+        // right. When the digest we claim is the bytes' own (or we claim none, for a tag),
+        // that answer cannot be about our request: retry it like a 5xx.
+        let ours = reference.digest().is_none_or(|d| *d == digest);
+        let mut attempt = 0;
+        loop {
+            match self.inner.send_expect(&ctx, &req, &[200, 201, 202]).await {
+                Ok(_) => return Ok(digest),
+                Err(e)
+                    if ours
+                        && attempt < self.inner.retry.max_retries
+                        && e.status() == Some(400)
+                        && e.registry_code() == Some(&RegistryErrorCode::DigestInvalid) =>
+                {
+                    tokio::time::sleep(self.inner.retry.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Like `DELETE /v2/<repo>/manifests/<digest>` (the registry must allow deletes).

@@ -20,3 +20,35 @@ pub use client::{
 };
 pub use manifest::FetchedManifest;
 pub use retry::RetryPolicy;
+
+/// Entry points for the fuzz targets in `fuzz/` (not a stable API).
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses a `WWW-Authenticate` header as the client does; the challenge as
+    /// `(scheme, realm, service, scope, error)`, or `None` when it is not understood.
+    #[allow(clippy::type_complexity)]
+    pub fn parse_challenge(
+        header: &str,
+    ) -> Option<(
+        &'static str,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> {
+        Some(match super::challenge::parse(header)? {
+            super::challenge::Challenge::Basic => ("basic", None, None, None, None),
+            super::challenge::Challenge::Bearer {
+                realm,
+                service,
+                scope,
+                error,
+            } => ("bearer", Some(realm), service, scope, error),
+        })
+    }
+
+    /// Merges token scopes as the client does before asking for a token.
+    pub fn clean_scopes<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        super::challenge::clean_scopes(scopes)
+    }
+}

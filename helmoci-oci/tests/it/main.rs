@@ -7,6 +7,8 @@ mod support;
 
 mod auth;
 mod bench;
+mod bounds;
+mod concurrency;
 mod deps;
 mod deps_faults;
 mod deps_http;
@@ -14,3 +16,4 @@ mod faults;
 mod helm_interop;
 mod layout;
 mod registry;
+mod second_registry;

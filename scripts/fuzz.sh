@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target in fuzz/ for SECONDS each (default 60) and prints, per
+# target, the executions and crashes (from libFuzzer's final stats). Not part of CI.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Corpora live in
+# fuzz/corpus/<target>/ (seeded from the test fixtures by fuzz/make_seeds.py, grown by each
+# run); crashes in fuzz/artifacts/<target>/. Replay a crash on stable by copying it to
+# helmoci-core/tests/fixtures/fuzzed/<target>-<name> (see helmoci-core/tests/fuzzed.rs).
+# Environment: FUZZ_JOBS (libFuzzer workers per target, default 1), FUZZ_RSS_MB (2048).
+set -uo pipefail
+cd "$(dirname "$0")/../fuzz"
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "error: cargo-fuzz missing: cargo install cargo-fuzz" >&2
+  exit 2
+fi
+python3 make_seeds.py >/dev/null
+echo "== building ${#targets[@]} targets"
+cargo +nightly fuzz build >/dev/null 2>build.log || {
+  cat build.log >&2
+  exit 2
+}
+mkdir -p logs
+printf '%-18s %14s %10s %8s %8s\n' target executions exec/s crashes corpus
+total_crashes=0
+for t in "${targets[@]}"; do
+  mkdir -p "corpus/$t" "artifacts/$t"
+  before=$(find "artifacts/$t" -type f | wc -l)
+  log="logs/$t.log"
+  cargo +nightly fuzz run "$t" "corpus/$t" -- \
+    -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+    -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -max_len=65536 \
+    -artifact_prefix="artifacts/$t/" >"$log" 2>&1
+  rc=$?
+  execs=$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+  speed=$(grep -oE 'stat::average_exec_per_sec:[[:space:]]*[0-9]+' "$log" | awk '{print $2}' | tail -1)
+  after=$(find "artifacts/$t" -type f | wc -l)
+  crashes=$((after - before))
+  if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then
+    crashes=1 # libFuzzer failed without an artifact (e.g. a build or OOM problem)
+  fi
+  total_crashes=$((total_crashes + crashes))
+  corpus=$(find "corpus/$t" -type f | wc -l)
+  printf '%-18s %14s %10s %8s %8s\n' "$t" "$execs" "${speed:-?}" "$crashes" "$corpus"
+  if [ "$crashes" -ne 0 ]; then
+    grep -m3 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | sed 's/^/    /'
+    echo "    log: fuzz/$log; artifacts: fuzz/artifacts/$t/"
+  fi
+done
+[ "$total_crashes" -eq 0 ]
