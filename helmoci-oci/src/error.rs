@@ -67,7 +67,7 @@ pub enum Error {
         version: String,
         /// Why the constraint does not parse.
         #[source]
-        source: helmoci_core::Error,
+        source: Box<helmoci_core::Error>,
     },
 
     // ---- what the registry or layout holds -------------------------------------------------
@@ -264,7 +264,7 @@ pub enum Error {
         chart: PathBuf,
         /// What went wrong.
         #[source]
-        source: helmoci_core::Error,
+        source: Box<helmoci_core::Error>,
     },
     /// The versions of a dependency could not be looked up (tag list, repository index).
     #[error("dependency {name:?}: {what} {repository}")]

@@ -140,7 +140,7 @@ impl RegistryClient {
             version::select_tag(raw.iter().map(String::as_str), "", false).map_err(|source| {
                 Error::InvalidVersion {
                     version: String::new(),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
         Ok(Tags {
@@ -375,7 +375,7 @@ async fn select_tag(store: &AnyStore, version: &str) -> Result<Tag> {
         version::select_tag(raw.iter().map(String::as_str), version, false).map_err(|source| {
             Error::InvalidVersion {
                 version: version.to_owned(),
-                source,
+                source: Box::new(source),
             }
         })?;
     let skipped = describe_skipped(&selection.skipped);

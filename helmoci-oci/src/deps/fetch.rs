@@ -184,7 +184,7 @@ async fn run(
                 .map(drop)
                 .map_err(|source| Error::Dependencies {
                     chart: p.clone(),
-                    source,
+                    source: Box::new(source),
                 })
         })
         .await
@@ -203,7 +203,7 @@ async fn package(path: PathBuf, dir: PathBuf) -> Result<Got> {
     blocking("file:// packaging", move || {
         let wrap = |source| Error::Dependencies {
             chart: path.clone(),
-            source,
+            source: Box::new(source),
         };
         let mut chart = load_dir(&path, &LoadOptions::default()).map_err(wrap)?;
         if let Some(t) = Timestamp::from_source_date_epoch().map_err(wrap)? {

@@ -88,7 +88,7 @@ pub struct Listing {
 pub fn list_dependencies(chart: &Path) -> Result<Listing> {
     let loaded = load(chart).map_err(|source| Error::Dependencies {
         chart: chart.to_owned(),
-        source,
+        source: Box::new(source),
     })?;
     let charts_dir = chart.join("charts");
     let mut entries: Vec<String> = std::fs::read_dir(&charts_dir)

@@ -254,17 +254,17 @@ async fn run(
                 if !path.is_dir() {
                     return Err(Error::Dependencies {
                         chart: path.clone(),
-                        source: helmoci_core::Error::DependencyDirectoryMissing {
+                        source: Box::new(helmoci_core::Error::DependencyDirectoryMissing {
                             name: names,
                             path,
-                        },
+                        }),
                     });
                 }
                 load_dir(&path, &LoadOptions::default())
                     .map(|c| Outcome::Version(c.metadata.version))
                     .map_err(|source| Error::Dependencies {
                         chart: path.clone(),
-                        source,
+                        source: Box::new(source),
                     })
             })
             .await
@@ -315,7 +315,7 @@ async fn run(
                     .map(Some)
                     .map_err(|source| Error::Dependencies {
                         chart: path.clone(),
-                        source,
+                        source: Box::new(source),
                     })
             })
             .await;
@@ -352,7 +352,7 @@ async fn refresh(
     blocking("index parse", move || {
         let index = IndexFile::parse(&bytes, &url).map_err(|source| Error::Dependencies {
             chart: PathBuf::from(&url),
-            source,
+            source: Box::new(source),
         })?;
         let names: String = index.entries.keys().map(|k| format!("{k}\n")).collect();
         write_atomic(&charts_file, names.as_bytes())?;

@@ -293,7 +293,7 @@ pub async fn build_dependencies(
     };
     let wrap = |source| Error::Dependencies {
         chart: chart_dir.to_owned(),
-        source,
+        source: Box::new(source),
     };
     let repos = load_repositories(options)?;
     let deps = &chart.metadata.dependencies;
@@ -329,7 +329,7 @@ async fn update_loaded(
 ) -> Result<Updated> {
     let wrap = |source| Error::Dependencies {
         chart: chart_dir.to_owned(),
-        source,
+        source: Box::new(source),
     };
     let kind = LockFileKind::for_api_version(&chart.metadata.api_version);
     let deps = &chart.metadata.dependencies;
@@ -368,7 +368,7 @@ async fn update_loaded(
         l.write_to_chart(&dir, kind)
             .map_err(|source| Error::Dependencies {
                 chart: dir.clone(),
-                source,
+                source: Box::new(source),
             })
     })
     .await?;
@@ -392,7 +392,7 @@ async fn lookup_and_resolve(
     let candidates = found.candidates();
     let resolution = resolve(planned, &candidates).map_err(|source| Error::Dependencies {
         chart: chart_dir.to_owned(),
-        source,
+        source: Box::new(source),
     })?;
     drop(candidates);
     Ok((resolution, found))
@@ -454,7 +454,7 @@ async fn load_chart(chart_dir: &Path) -> Result<Chart> {
     blocking("chart load", move || {
         load_dir(&dir, &LoadOptions::default()).map_err(|source| Error::Dependencies {
             chart: dir.clone(),
-            source,
+            source: Box::new(source),
         })
     })
     .await
@@ -464,7 +464,7 @@ fn load_repositories(options: &DependencyOptions) -> Result<RepositoryFile> {
     RepositoryFile::load_or_empty(&options.repository_config).map_err(|source| {
         Error::Dependencies {
             chart: options.repository_config.clone(),
-            source,
+            source: Box::new(source),
         }
     })
 }
