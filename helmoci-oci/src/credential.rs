@@ -10,75 +10,13 @@
 //! let creds = StaticCredentials::new().with("127.0.0.1:5000", Credential::basic("user", "pass"));
 //! assert!(matches!(creds.credential("127.0.0.1:5000", "charts/demo"), Credential::Basic { .. }));
 //! assert!(matches!(creds.credential("other.example", "charts/demo"), Credential::Anonymous));
-//! assert_eq!(format!("{:?}", Secret::new("pass")), "Secret(<redacted>)");
+//! assert_eq!(format!("{:?}", Secret::new("pass")), "<redacted>");
 //! ```
 
 use std::collections::HashMap;
 use std::fmt;
 
-/// A secret string (password or token). Its `Debug` and `Display` never show the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret value; use only to put it on the wire.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// A credential for one registry.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Credential {
-    /// No credential: anonymous requests and anonymous token requests.
-    #[default]
-    Anonymous,
-    /// Username and password: HTTP Basic, or Basic on the token realm.
-    Basic {
-        /// The username.
-        username: String,
-        /// The password.
-        password: Secret,
-    },
-    /// An identity (refresh) token: exchanged at the token realm with a POST
-    /// (`grant_type=refresh_token`).
-    IdentityToken(Secret),
-    /// A registry (access) token, sent as is as `Authorization: Bearer`.
-    RegistryToken(Secret),
-}
-
-impl Credential {
-    /// A Basic credential.
-    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Credential {
-        Credential::Basic {
-            username: username.into(),
-            password: Secret::new(password),
-        }
-    }
-
-    /// True for [`Credential::Anonymous`].
-    pub fn is_anonymous(&self) -> bool {
-        matches!(self, Credential::Anonymous)
-    }
-}
+pub use helmoci_auth::{Credential, Secret};
 
 /// Where the client gets the credential for a registry and repository.
 ///
@@ -215,7 +153,7 @@ impl CredentialSource for ConfiguredCredentials {
                 for w in &lookup.warnings {
                     self.warn(&w.to_string());
                 }
-                Credential::from(lookup.credential)
+                lookup.credential
             }
             Err(e) => {
                 self.warn(&format!(
@@ -223,24 +161,6 @@ impl CredentialSource for ConfiguredCredentials {
                 ));
                 Credential::Anonymous
             }
-        }
-    }
-}
-
-impl From<helmoci_auth::Credential> for Credential {
-    fn from(c: helmoci_auth::Credential) -> Self {
-        match c {
-            helmoci_auth::Credential::Basic { username, password } => Credential::Basic {
-                username,
-                password: Secret::new(password.expose()),
-            },
-            helmoci_auth::Credential::IdentityToken(t) => {
-                Credential::IdentityToken(Secret::new(t.expose()))
-            }
-            helmoci_auth::Credential::RegistryToken(t) => {
-                Credential::RegistryToken(Secret::new(t.expose()))
-            }
-            _ => Credential::Anonymous,
         }
     }
 }
