@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{ChartVersionEntry, IndexFile, ZERO_TIME};
 use crate::lock::canonical_time;
-use crate::metadata::{ChartMetadata, Warning};
+use crate::metadata::{ChartMetadata, Warning, FIELDS, MAINTAINER_FIELDS};
 use crate::value::Value;
 use crate::yaml::{self, Node, NodeValue, ScalarStyle};
 use crate::Error;
@@ -17,24 +17,8 @@ const TOP_FIELDS: &[&str] = &[
     "publicKeys",
     "annotations",
 ];
-const ENTRY_FIELDS: &[&str] = &[
-    "name",
-    "home",
-    "sources",
-    "version",
-    "description",
-    "keywords",
-    "maintainers",
-    "icon",
-    "apiVersion",
-    "condition",
-    "tags",
-    "appVersion",
-    "deprecated",
-    "annotations",
-    "kubeVersion",
-    "dependencies",
-    "type",
+/// An entry's fields besides the metadata's.
+const ENTRY_EXTRA_FIELDS: &[&str] = &[
     "urls",
     "created",
     "removed",
@@ -44,7 +28,6 @@ const ENTRY_FIELDS: &[&str] = &[
     "tillerVersion",
     "url",
 ];
-const MAINTAINER_FIELDS: &[&str] = &["name", "email", "url"];
 const DEPENDENCY_FIELDS: &[&str] = &[
     "name",
     "version",
@@ -72,14 +55,18 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_fields(&self, node: &Node, known: &[&str], owner: &str) -> Result<(), Error> {
+    fn check_fields(&self, node: &Node, known: &[&[&str]], owner: &str) -> Result<(), Error> {
         if !self.strict {
             return Ok(());
         }
         if let NodeValue::Map(pairs) = &node.value {
             for (k, _) in pairs {
                 let key = k.key_string().unwrap_or_default();
-                if !known.iter().any(|f| f.eq_ignore_ascii_case(&key)) {
+                if !known
+                    .iter()
+                    .flat_map(|k| k.iter())
+                    .any(|f| f.eq_ignore_ascii_case(&key))
+                {
                     return Err(self.invalid(k, format!("json: unknown field {key:?} in {owner}")));
                 }
             }
@@ -194,7 +181,7 @@ fn decode_top(ctx: &mut Ctx<'_>, root: &Node, index: &mut IndexFile) -> Result<(
         }
         return Err(ctx.invalid(root, "an index must be a mapping".into()));
     }
-    ctx.check_fields(root, TOP_FIELDS, "IndexFile")?;
+    ctx.check_fields(root, &[TOP_FIELDS], "IndexFile")?;
     for (k, v) in pairs(ctx, root, "index")? {
         decode_top_field(ctx, k, v, index)?;
     }
@@ -315,7 +302,7 @@ fn decode_entry(ctx: &mut Ctx<'_>, item: &Node) -> Result<ChartVersionEntry, Err
     if !matches!(item.value, NodeValue::Map(_)) {
         return Err(ctx.invalid(item, "a chart version must be a mapping".into()));
     }
-    ctx.check_fields(item, ENTRY_FIELDS, "ChartVersion")?;
+    ctx.check_fields(item, &[FIELDS, ENTRY_EXTRA_FIELDS], "ChartVersion")?;
     let mut entry = ChartVersionEntry {
         created: ZERO_TIME.to_owned(),
         ..ChartVersionEntry::default()
@@ -343,7 +330,7 @@ fn decode_entry(ctx: &mut Ctx<'_>, item: &Node) -> Result<ChartVersionEntry, Err
             };
             if let NodeValue::Seq(items) = &v.value {
                 for i in items {
-                    ctx.check_fields(i, known, owner)?;
+                    ctx.check_fields(i, &[known], owner)?;
                 }
             }
         }

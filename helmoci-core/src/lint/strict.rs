@@ -103,26 +103,7 @@ fn duplicate_keys(bytes: &[u8]) -> Vec<(usize, String)> {
     out
 }
 
-const METADATA_FIELDS: &[&str] = &[
-    "name",
-    "home",
-    "sources",
-    "version",
-    "description",
-    "keywords",
-    "maintainers",
-    "icon",
-    "apiVersion",
-    "condition",
-    "tags",
-    "appVersion",
-    "deprecated",
-    "annotations",
-    "kubeVersion",
-    "dependencies",
-    "type",
-];
-const MAINTAINER_FIELDS: &[&str] = &["name", "email", "url"];
+use crate::metadata::{FIELDS as METADATA_FIELDS, MAINTAINER_FIELDS};
 const DEPENDENCY_FIELDS: &[&str] = &[
     "name",
     "version",

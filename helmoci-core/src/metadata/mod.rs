@@ -16,6 +16,31 @@ pub use validate::sanitize;
 use crate::json::JsonWriter;
 use crate::value::Value;
 
+/// The JSON names of `Chart.yaml`'s fields, in Go's declaration order (what Helm's strict
+/// decoders accept).
+pub(crate) const FIELDS: &[&str] = &[
+    "name",
+    "home",
+    "sources",
+    "version",
+    "description",
+    "keywords",
+    "maintainers",
+    "icon",
+    "apiVersion",
+    "condition",
+    "tags",
+    "appVersion",
+    "deprecated",
+    "annotations",
+    "kubeVersion",
+    "dependencies",
+    "type",
+];
+
+/// The JSON names of a `maintainers` entry's fields.
+pub(crate) const MAINTAINER_FIELDS: &[&str] = &["name", "email", "url"];
+
 /// The contents of `Chart.yaml`, as Helm loads it.
 ///
 /// Every field is a plain public field; an absent string is `""` and an absent list is

@@ -29,7 +29,10 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
             reason: e.to_string(),
         })?;
     let verifier: Arc<dyn ServerCertVerifier> = if opts.danger_accept_invalid_certs {
-        Arc::new(AcceptAnything(provider.clone()))
+        Arc::new(ServerVerifier {
+            provider: provider.clone(),
+            roots: Roots::AcceptAnything,
+        })
     } else {
         let mut extra = Vec::new();
         for (i, pem) in opts.extra_roots_pem.iter().enumerate() {
@@ -47,10 +50,12 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
             }
             extra.extend(certs);
         }
-        Arc::new(LazyPlatformVerifier {
+        Arc::new(ServerVerifier {
             provider: provider.clone(),
-            extra,
-            inner: OnceLock::new(),
+            roots: Roots::Platform {
+                extra,
+                verifier: OnceLock::new(),
+            },
         })
     };
     let builder = builder
@@ -87,36 +92,50 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig> {
     Ok(config)
 }
 
-/// The platform's verifier (system roots plus the extra CAs), created on the first TLS
-/// handshake: loading the system roots costs milliseconds that a plain-HTTP or
-/// OCI-layout run never needs.
+/// How server certificates are checked; handshake signatures are always checked.
 #[derive(Debug)]
-struct LazyPlatformVerifier {
-    provider: Arc<CryptoProvider>,
-    extra: Vec<CertificateDer<'static>>,
-    inner: OnceLock<std::result::Result<rustls_platform_verifier::Verifier, String>>,
+enum Roots {
+    /// The platform's verifier (system roots plus the extra CAs), created on the first TLS
+    /// handshake: loading the system roots costs milliseconds that a plain-HTTP or
+    /// OCI-layout run never needs.
+    Platform {
+        extra: Vec<CertificateDer<'static>>,
+        verifier: OnceLock<std::result::Result<rustls_platform_verifier::Verifier, String>>,
+    },
+    /// `danger_accept_invalid_certs`: any certificate is accepted.
+    AcceptAnything,
 }
 
-impl LazyPlatformVerifier {
-    fn get(&self) -> std::result::Result<&rustls_platform_verifier::Verifier, rustls::Error> {
-        self.inner
-            .get_or_init(|| {
-                let v = if self.extra.is_empty() {
-                    rustls_platform_verifier::Verifier::new(self.provider.clone())
-                } else {
-                    rustls_platform_verifier::Verifier::new_with_extra_roots(
-                        self.extra.clone(),
-                        self.provider.clone(),
-                    )
-                };
-                v.map_err(|e| format!("cannot load the system's trusted certificates: {e}"))
-            })
-            .as_ref()
-            .map_err(|e| rustls::Error::General(e.clone()))
+/// The client's certificate verifier.
+#[derive(Debug)]
+struct ServerVerifier {
+    provider: Arc<CryptoProvider>,
+    roots: Roots,
+}
+
+impl ServerVerifier {
+    fn platform<'a>(
+        &self,
+        extra: &[CertificateDer<'static>],
+        cell: &'a OnceLock<std::result::Result<rustls_platform_verifier::Verifier, String>>,
+    ) -> std::result::Result<&'a rustls_platform_verifier::Verifier, rustls::Error> {
+        cell.get_or_init(|| {
+            let v = if extra.is_empty() {
+                rustls_platform_verifier::Verifier::new(self.provider.clone())
+            } else {
+                rustls_platform_verifier::Verifier::new_with_extra_roots(
+                    extra.to_vec(),
+                    self.provider.clone(),
+                )
+            };
+            v.map_err(|e| format!("cannot load the system's trusted certificates: {e}"))
+        })
+        .as_ref()
+        .map_err(|e| rustls::Error::General(e.clone()))
     }
 }
 
-impl ServerCertVerifier for LazyPlatformVerifier {
+impl ServerCertVerifier for ServerVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -125,8 +144,12 @@ impl ServerCertVerifier for LazyPlatformVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.get()?
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        match &self.roots {
+            Roots::AcceptAnything => Ok(ServerCertVerified::assertion()),
+            Roots::Platform { extra, verifier } => self
+                .platform(extra, verifier)?
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+        }
     }
 
     fn verify_tls12_signature(
@@ -161,54 +184,5 @@ impl ServerCertVerifier for LazyPlatformVerifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-/// Accepts any server certificate (still checks handshake signatures).
-#[derive(Debug)]
-struct AcceptAnything(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
