@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::manifest::Descriptor;
+use crate::progress::ProgressSink;
 use crate::pull::{download, resolve_in, Resolved};
 use crate::reference::{ChartRef, Tag, Target};
 use crate::registry::RegistryClient;
@@ -13,6 +14,19 @@ use crate::store::{AnyStore, BlobSource, Store};
 pub struct CopyOptions {
     /// The version to copy when the source has no tag or digest (as in [`PullOptions`](crate::pull::PullOptions)).
     pub version: Option<String>,
+    /// Where the blob transfers report their bytes ([`progress`](crate::progress)): each
+    /// blob that is not mounted is a download into a temp file, then an upload. Default
+    /// `None`.
+    pub progress: Option<ProgressSink>,
+}
+
+impl CopyOptions {
+    /// Options reporting each blob transfer to `progress` (a
+    /// [`Progress`](crate::progress::Progress) or closure, or a [`ProgressSink`]).
+    pub fn progress(mut self, progress: impl Into<ProgressSink>) -> Self {
+        self.progress = Some(progress.into());
+        self
+    }
 }
 
 /// What a copy wrote.
@@ -45,7 +59,7 @@ impl RegistryClient {
         to: &Target,
         options: &CopyOptions,
     ) -> Result<Copied> {
-        let src = AnyStore::for_chart(self, from, false);
+        let src = AnyStore::for_chart(self, from, false).with_progress(options.progress.clone());
         let source = resolve_in(&src, from, options.version.as_deref()).await?;
         let tag = match source.reference.tag() {
             Some(t) => Some(t.clone()),
@@ -60,7 +74,8 @@ impl RegistryClient {
                 .chart(from.name(), None)?
                 .with_digest(source.manifest.digest.clone()),
         };
-        let dst = AnyStore::for_chart(self, &reference, true);
+        let dst =
+            AnyStore::for_chart(self, &reference, true).with_progress(options.progress.clone());
         let blobs: Vec<&Descriptor> = std::iter::once(&source.chart.config)
             .chain(std::iter::once(&source.chart.chart))
             .chain(source.chart.provenance.as_ref())

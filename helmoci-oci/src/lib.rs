@@ -9,7 +9,8 @@
 //! - [`layout`]: the OCI image layout target;
 //! - [`push`], [`pull`] and [`copy`]: the operations, methods of [`RegistryClient`] that work
 //!   on both kinds of target;
-//! - [`credential`]: where credentials come from (the seam for `helmoci-auth`).
+//! - [`credential`]: where credentials come from (the seam for `helmoci-auth`);
+//! - [`progress`]: byte counts of blob uploads and downloads, for progress bars.
 //!
 //! Pushing to and pulling from a layout needs no server:
 //!
@@ -48,6 +49,7 @@ pub mod error;
 pub mod layout;
 pub mod manifest;
 pub mod media_type;
+pub mod progress;
 pub mod pull;
 pub mod push;
 pub mod reference;

@@ -9,6 +9,7 @@ use tempfile::NamedTempFile;
 use crate::error::{Error, Result};
 use crate::layout::set_readable;
 use crate::manifest::{decode_manifest, ChartManifest, DecodedManifest, Descriptor};
+use crate::progress::ProgressSink;
 use crate::reference::{ChartRef, Tag};
 use crate::registry::{FetchedManifest, RegistryClient};
 use crate::store::{AnyStore, Store};
@@ -35,6 +36,9 @@ pub struct PullOptions {
     /// Default off, as in Helm: the verified temp file and the rename already guarantee
     /// that no reader sees a partial or unverified file.
     pub sync: bool,
+    /// Where the blob downloads report their bytes ([`progress`](crate::progress)).
+    /// Default `None`.
+    pub progress: Option<ProgressSink>,
 }
 
 impl Default for PullOptions {
@@ -45,6 +49,7 @@ impl Default for PullOptions {
             provenance: false,
             devel: false,
             sync: false,
+            progress: None,
         }
     }
 }
@@ -61,6 +66,13 @@ impl PullOptions {
     /// Options with `version` set.
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
+        self
+    }
+
+    /// Options reporting each blob download to `progress` (a
+    /// [`Progress`](crate::progress::Progress) or closure, or a [`ProgressSink`]).
+    pub fn progress(mut self, progress: impl Into<ProgressSink>) -> Self {
+        self.progress = Some(progress.into());
         self
     }
 }
@@ -168,7 +180,26 @@ impl RegistryClient {
         version: Option<&str>,
         temp_dir: &Path,
     ) -> Result<FetchedChart> {
-        let store = AnyStore::for_chart(self, chart, false);
+        self.fetch_chart_layer_with_progress(chart, version, temp_dir, None)
+            .await
+    }
+
+    /// [`fetch_chart_layer`](Self::fetch_chart_layer), reporting the download to
+    /// `progress` when given.
+    ///
+    /// # Errors
+    /// As [`fetch_chart_layer`](Self::fetch_chart_layer).
+    ///
+    /// # Cancellation
+    /// Dropping the future removes the temp file.
+    pub async fn fetch_chart_layer_with_progress(
+        &self,
+        chart: &ChartRef,
+        version: Option<&str>,
+        temp_dir: &Path,
+        progress: Option<&ProgressSink>,
+    ) -> Result<FetchedChart> {
+        let store = AnyStore::for_chart(self, chart, false).with_progress(progress.cloned());
         let resolved = resolve_in(&store, chart, version).await?;
         let file = download(&store, &resolved.chart.chart, temp_dir).await?;
         Ok(FetchedChart { file, resolved })
@@ -193,7 +224,7 @@ impl RegistryClient {
         tokio::fs::create_dir_all(dest)
             .await
             .map_err(|e| Error::write(dest, e))?;
-        let store = AnyStore::for_chart(self, chart, false);
+        let store = AnyStore::for_chart(self, chart, false).with_progress(options.progress.clone());
         let version = match (&options.version, options.devel) {
             (None, true) => Some(version::DEVEL_CONSTRAINT),
             (v, _) => v.as_deref(),

@@ -10,6 +10,7 @@ use helmoci_core::package::PackagedChart;
 use crate::error::{Error, Result};
 use crate::manifest::{chart_annotations, default_created, ChartManifest, Descriptor};
 use crate::media_type;
+use crate::progress::ProgressSink;
 use crate::reference::{ChartRef, Tag, Target};
 use crate::registry::RegistryClient;
 use crate::store::{AnyStore, BlobSource, Store};
@@ -42,6 +43,9 @@ pub struct PushOptions {
     pub created: Option<String>,
     /// The provenance file to push. Default: `<archive>.prov` when it exists.
     pub provenance: Option<PathBuf>,
+    /// Where the blob uploads report their bytes ([`progress`](crate::progress)).
+    /// Default `None`.
+    pub progress: Option<ProgressSink>,
 }
 
 impl PushOptions {
@@ -54,6 +58,13 @@ impl PushOptions {
     /// Options with `created` set.
     pub fn created(mut self, created: impl Into<String>) -> Self {
         self.created = Some(created.into());
+        self
+    }
+
+    /// Options reporting each blob upload to `progress` (a
+    /// [`Progress`](crate::progress::Progress) or closure, or a [`ProgressSink`]).
+    pub fn progress(mut self, progress: impl Into<ProgressSink>) -> Self {
+        self.progress = Some(progress.into());
         self
     }
 }
@@ -127,7 +138,8 @@ impl RegistryClient {
         }
         let tag = Tag::for_version(&md.version)?;
         let reference = target.chart(&md.name, Some(tag.clone()))?;
-        let store = AnyStore::for_chart(self, &reference, true);
+        let store =
+            AnyStore::for_chart(self, &reference, true).with_progress(options.progress.clone());
 
         let config_json = md.to_config_json();
         let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::layout::{check_blob, Layout};
 use crate::manifest::Descriptor;
 use crate::media_type;
+use crate::progress::{Direction, Meter, MeteredRead, ProgressSink};
 use crate::reference::{ChartRef, Reference, Tag};
 use crate::registry::{FetchedManifest, RegistryClient};
 
@@ -67,6 +68,8 @@ pub(crate) struct RegistryStore {
     pub(crate) repo: Reference,
     /// Ask for `pull,push` tokens from the first request on.
     pub(crate) push: bool,
+    /// Where blob transfers are reported.
+    pub(crate) progress: Option<ProgressSink>,
 }
 
 impl Store for RegistryStore {
@@ -81,14 +84,26 @@ impl Store for RegistryStore {
     }
 
     async fn pull_blob(&self, d: &Descriptor, out: &mut tokio::fs::File) -> Result<()> {
-        self.client.pull_blob(&self.repo, d, out).await
+        let meter = Meter::start(self.progress.as_ref(), Direction::Download, d, || {
+            self.describe()
+        });
+        let m = meter.as_ref();
+        self.client.pull_blob_metered(&self.repo, d, out, m).await?;
+        finish(meter);
+        Ok(())
     }
 
     async fn push_blob(&self, d: &Descriptor, src: &BlobSource) -> Result<()> {
+        let meter = Meter::start(self.progress.as_ref(), Direction::Upload, d, || {
+            self.describe()
+        });
+        let (c, r, m) = (&self.client, &self.repo, meter.as_ref());
         match src {
-            BlobSource::File(p) => self.client.push_blob(&self.repo, d, p).await,
-            BlobSource::Bytes(b) => self.client.push_blob_bytes(&self.repo, d, b.clone()).await,
+            BlobSource::File(p) => c.push_blob_metered(r, d, p, m).await?,
+            BlobSource::Bytes(b) => c.push_blob_bytes(r, d, b.clone(), m).await?,
         }
+        finish(meter);
+        Ok(())
     }
 
     async fn fetch_manifest(&self, tag_or_digest: &str) -> Result<FetchedManifest> {
@@ -125,6 +140,8 @@ impl Store for RegistryStore {
 pub(crate) struct LayoutStore {
     pub(crate) layout: Layout,
     pub(crate) chart: ChartRef,
+    /// Where blob transfers are reported.
+    pub(crate) progress: Option<ProgressSink>,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -158,6 +175,9 @@ impl Store for LayoutStore {
                 Error::read(&path, e)
             }
         })?;
+        let meter = Meter::start(self.progress.as_ref(), Direction::Download, d, || {
+            self.describe()
+        });
         let mut reader = f.take(d.size + 1);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
@@ -175,6 +195,9 @@ impl Store for LayoutStore {
                 .await
                 .map_err(|e| Error::write(&what, e))?;
             size += n as u64;
+            if let Some(m) = &meter {
+                m.advance(n as u64);
+            }
         }
         out.flush().await.map_err(|e| Error::write(&what, e))?;
         check_blob(
@@ -182,20 +205,34 @@ impl Store for LayoutStore {
             d,
             &Digest::from_sha256(hasher.finalize().into()),
             size,
-        )
+        )?;
+        finish(meter);
+        Ok(())
     }
 
     async fn push_blob(&self, d: &Descriptor, src: &BlobSource) -> Result<()> {
         let (l, d, src) = (self.layout.clone(), d.clone(), src.clone());
+        let meter = Meter::start(self.progress.as_ref(), Direction::Upload, &d, || {
+            self.describe()
+        });
         blocking("layout blob write", move || {
             l.init()?;
-            match src {
+            let inner: Box<dyn std::io::Read> = match src {
                 BlobSource::File(p) => {
-                    let mut f = std::fs::File::open(&p).map_err(|e| Error::read(&p, e))?;
-                    l.put_blob(&d, &mut f)
+                    Box::new(std::fs::File::open(&p).map_err(|e| Error::read(&p, e))?)
                 }
-                BlobSource::Bytes(b) => l.put_blob(&d, &mut &b[..]),
-            }
+                BlobSource::Bytes(b) => Box::new(std::io::Cursor::new(b)),
+            };
+            let meter_ref = meter.as_ref();
+            l.put_blob(
+                &d,
+                &mut MeteredRead {
+                    inner,
+                    meter: meter_ref,
+                },
+            )?;
+            finish(meter);
+            Ok(())
         })
         .await
     }
@@ -271,12 +308,30 @@ impl AnyStore {
                 client: client.clone(),
                 repo: r.repository_only(),
                 push,
+                progress: None,
             }),
             ChartRef::Layout { dir, name, .. } => AnyStore::Layout(LayoutStore {
                 layout: Layout::new(dir.join(name)),
                 chart: chart.without_version(),
+                progress: None,
             }),
         }
+    }
+
+    /// The store, reporting its blob transfers to `progress`.
+    pub(crate) fn with_progress(mut self, progress: Option<ProgressSink>) -> AnyStore {
+        match &mut self {
+            AnyStore::Registry(s) => s.progress = progress,
+            AnyStore::Layout(s) => s.progress = progress,
+        }
+        self
+    }
+}
+
+/// Reports `Finished`.
+fn finish(meter: Option<Meter>) {
+    if let Some(m) = meter {
+        m.finish();
     }
 }
 

@@ -14,6 +14,7 @@ use super::client::{Body, Ctx, Req};
 use super::RegistryClient;
 use crate::error::{Error, Result};
 use crate::manifest::Descriptor;
+use crate::progress::Meter;
 use crate::reference::Reference;
 use helmoci_core::digest::Digest;
 
@@ -73,6 +74,21 @@ impl RegistryClient {
     where
         W: AsyncWrite + AsyncSeekExt + Unpin + Send,
     {
+        self.pull_blob_metered(repository, descriptor, out, None)
+            .await
+    }
+
+    /// [`pull_blob`](Self::pull_blob), counting the received bytes into `progress`.
+    pub(crate) async fn pull_blob_metered<W>(
+        &self,
+        repository: &Reference,
+        descriptor: &Descriptor,
+        out: &mut W,
+        progress: Option<&Meter>,
+    ) -> Result<()>
+    where
+        W: AsyncWrite + AsyncSeekExt + Unpin + Send,
+    {
         let ctx = Self::ctx(repository, false);
         let what = repository.with_digest(descriptor.digest.clone()).short();
         let url = self.inner.url(
@@ -96,8 +112,20 @@ impl RegistryClient {
                     .map_err(|e| Error::write(&what, e))?;
                 hasher = Sha256::new();
                 written = 0;
+                if let Some(m) = progress {
+                    m.restart(0);
+                }
             }
-            match copy_body(resp, out, &mut hasher, &mut written, descriptor, &what).await {
+            let copied = copy_body(
+                resp,
+                out,
+                &mut hasher,
+                &mut written,
+                descriptor,
+                &what,
+                progress,
+            );
+            match copied.await {
                 Ok(()) => break,
                 Err(CopyError::Fatal(e)) => return Err(e),
                 Err(CopyError::Broken(source, method_url)) => {
@@ -134,12 +162,25 @@ impl RegistryClient {
         descriptor: &Descriptor,
         path: &Path,
     ) -> Result<()> {
+        self.push_blob_metered(repository, descriptor, path, None)
+            .await
+    }
+
+    /// [`push_blob`](Self::push_blob), counting the sent bytes into `progress`.
+    pub(crate) async fn push_blob_metered(
+        &self,
+        repository: &Reference,
+        descriptor: &Descriptor,
+        path: &Path,
+        progress: Option<&Meter>,
+    ) -> Result<()> {
         let body = Body::File {
             path: path.to_owned(),
             offset: 0,
             len: descriptor.size,
         };
-        self.push_blob_body(repository, descriptor, body).await
+        self.push_blob_body(repository, descriptor, body, progress)
+            .await
     }
 
     /// Uploads an in-memory blob (a config).
@@ -148,8 +189,9 @@ impl RegistryClient {
         repository: &Reference,
         descriptor: &Descriptor,
         bytes: bytes::Bytes,
+        progress: Option<&Meter>,
     ) -> Result<()> {
-        self.push_blob_body(repository, descriptor, Body::Bytes(bytes))
+        self.push_blob_body(repository, descriptor, Body::Bytes(bytes), progress)
             .await
     }
 
@@ -158,6 +200,7 @@ impl RegistryClient {
         repository: &Reference,
         descriptor: &Descriptor,
         body: Body,
+        progress: Option<&Meter>,
     ) -> Result<()> {
         let ctx = Self::ctx(repository, true);
         let inner = &self.inner;
@@ -188,7 +231,8 @@ impl RegistryClient {
                 let mut req = Req::new(Method::PATCH, location.clone(), reference)
                     .header(CONTENT_TYPE, "application/octet-stream")
                     .header(CONTENT_RANGE, &format!("{offset}-{}", offset + len - 1))
-                    .body(part);
+                    .body(part)
+                    .progress(progress.map(|m| m.at(offset)));
                 req.retry = false;
                 let resp = inner.send_expect(&ctx, &req, &[202]).await?;
                 location = self::location(&ctx, &resp)?;
@@ -201,7 +245,8 @@ impl RegistryClient {
         let put_body = if chunked { Body::Empty } else { body };
         let req = Req::new(Method::PUT, location, reference)
             .header(CONTENT_TYPE, "application/octet-stream")
-            .body(put_body);
+            .body(put_body)
+            .progress(progress.filter(|_| !chunked).map(|m| m.at(0)));
         inner.send_expect(&ctx, &req, &[201, 202, 204]).await?;
         Ok(())
     }
@@ -245,6 +290,7 @@ async fn copy_body<W: AsyncWrite + Unpin>(
     written: &mut u64,
     want: &Descriptor,
     what: &str,
+    progress: Option<&Meter>,
 ) -> std::result::Result<(), CopyError> {
     let url = resp.url().to_string();
     loop {
@@ -264,6 +310,9 @@ async fn copy_body<W: AsyncWrite + Unpin>(
                     .await
                     .map_err(|e| CopyError::Fatal(Error::write(what, e)))?;
                 *written += n;
+                if let Some(m) = progress {
+                    m.advance(n);
+                }
             }
             Ok(None) if *written < want.size => {
                 // A body that ends early without a transport error: treat as truncated.

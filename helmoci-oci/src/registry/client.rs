@@ -19,6 +19,7 @@ use super::retry::{self, RetryPolicy};
 use super::tls::{self, TlsOptions};
 use crate::credential::{Anonymous, CredentialSource};
 use crate::error::{Error, RegistryErrorCode, RegistryFailure, Result};
+use crate::progress::{metered, Meter};
 
 /// Blobs larger than this are uploaded in chunks by default (64 MiB).
 pub const DEFAULT_CHUNK_THRESHOLD: u64 = 64 * 1024 * 1024;
@@ -260,10 +261,19 @@ impl Body {
         }
     }
 
-    async fn to_reqwest(&self) -> Result<reqwest::Body> {
+    /// The body to send; `progress` counts its bytes as they go.
+    async fn to_reqwest(&self, progress: Option<&Meter>) -> Result<reqwest::Body> {
+        if let Some(m) = progress {
+            m.begin();
+        }
         Ok(match self {
             Body::Empty => reqwest::Body::from(Bytes::new()),
-            Body::Bytes(b) => reqwest::Body::from(b.clone()),
+            Body::Bytes(b) => {
+                if let Some(m) = progress {
+                    m.advance(b.len() as u64);
+                }
+                reqwest::Body::from(b.clone())
+            }
             Body::File { path, offset, len } => {
                 let mut f = tokio::fs::File::open(path)
                     .await
@@ -281,7 +291,7 @@ impl Body {
                     buf.truncate(n);
                     Ok(Some((Bytes::from(buf), r)))
                 });
-                reqwest::Body::wrap_stream(s)
+                reqwest::Body::wrap_stream(metered(s, progress.cloned()))
             }
         })
     }
@@ -298,6 +308,8 @@ pub(crate) struct Req {
     pub(crate) retry: bool,
     /// Tag or digest, for messages.
     pub(crate) reference: String,
+    /// Counts the body's bytes (blob uploads with a progress sink).
+    pub(crate) progress: Option<Meter>,
 }
 
 impl Req {
@@ -309,7 +321,14 @@ impl Req {
             body: Body::Empty,
             retry: true,
             reference: reference.to_owned(),
+            progress: None,
         }
+    }
+
+    /// Reports the body's bytes to `meter` (when there is one).
+    pub(crate) fn progress(mut self, meter: Option<Meter>) -> Req {
+        self.progress = meter;
+        self
     }
 
     pub(crate) fn header(mut self, name: reqwest::header::HeaderName, value: &str) -> Req {
@@ -418,7 +437,7 @@ impl Inner {
                 .request(req.method.clone(), url.clone())
                 .headers(headers);
             if !matches!(req.body, Body::Empty) {
-                builder = builder.body(req.body.to_reqwest().await?);
+                builder = builder.body(req.body.to_reqwest(req.progress.as_ref()).await?);
             }
             let result = builder.send().await;
             let can_retry = req.retry

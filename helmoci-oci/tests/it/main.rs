@@ -15,5 +15,6 @@ mod deps_http;
 mod faults;
 mod helm_interop;
 mod layout;
+mod progress;
 mod registry;
 mod second_registry;
