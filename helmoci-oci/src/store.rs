@@ -223,13 +223,14 @@ impl Store for LayoutStore {
                 }
                 BlobSource::Bytes(b) => Box::new(std::io::Cursor::new(b)),
             };
-            let meter_ref = meter.as_ref();
+            // Large reads: one progress event per 256 KiB, not per 8 KiB `io::copy` buffer.
+            let counted = MeteredRead {
+                inner,
+                meter: meter.as_ref(),
+            };
             l.put_blob(
                 &d,
-                &mut MeteredRead {
-                    inner,
-                    meter: meter_ref,
-                },
+                &mut std::io::BufReader::with_capacity(256 * 1024, counted),
             )?;
             finish(meter);
             Ok(())
