@@ -5,6 +5,7 @@
 //! `Error: <message>: <cause>…`, with exit code 1; usage errors exit with 2.
 
 mod cmd;
+mod progress;
 mod transport;
 
 use std::process::ExitCode;

@@ -348,6 +348,121 @@ fn push_tags_pull_copy_through_an_oci_layout() -> TestResult {
     Ok(())
 }
 
+/// The manifest's bytes as the registry serves them for `repo:tag` (plain HTTP/1.0, so
+/// nothing of ours is involved in computing the digest).
+fn registry_manifest(host: &str, repo: &str, tag: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        conn,
+        "GET /v2/{repo}/manifests/{tag} HTTP/1.0\r\nHost: {host}\r\nAccept: application/vnd.oci.image.manifest.v1+json\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    conn.read_to_end(&mut response).unwrap();
+    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"));
+    response[head_end + 4..].to_vec()
+}
+
+fn sha256_file(path: &Path) -> String {
+    helmoci_core::digest::Digest::sha256_of(&fs::read(path).unwrap()).to_string()
+}
+
+#[test]
+fn push_and_pull_json_describe_what_the_registry_and_the_disk_hold() -> TestResult {
+    let Some(registry) = Registry::start() else {
+        return Ok(());
+    };
+    let home = tempfile::tempdir()?;
+    let tgz = package(home.path(), &home.path().join("out"));
+    let remote = format!("oci://{}/charts", registry.host);
+    let push = helmoci(
+        home.path(),
+        &[
+            "push",
+            tgz.to_str().unwrap(),
+            &remote,
+            "--plain-http",
+            "--json",
+        ],
+    );
+    let pushed: serde_json::Value = serde_json::from_str(&ok(&push))?;
+    // Not a terminal: no progress bars, nothing on stderr.
+    assert_eq!(String::from_utf8_lossy(&push.stderr), "");
+    let manifest = registry_manifest(&registry.host, "charts/hello", "0.1.0");
+    let manifest_digest = helmoci_core::digest::Digest::sha256_of(&manifest).to_string();
+    assert_eq!(
+        pushed,
+        serde_json::json!({
+            "reference": format!("{}/charts/hello:0.1.0", registry.host),
+            "digest": manifest_digest,
+            "name": "hello",
+            "version": "0.1.0",
+            "chart_digest": sha256_file(&tgz),
+            "size": fs::metadata(&tgz)?.len(),
+            "path": tgz,
+        })
+    );
+    // The manifest names the archive pushed.
+    let m: serde_json::Value = serde_json::from_slice(&manifest)?;
+    assert_eq!(m["layers"][0]["digest"], pushed["chart_digest"]);
+
+    let chart = format!("{remote}/hello");
+    let dest = home.path().join("pulled");
+    let pull = helmoci(
+        home.path(),
+        &[
+            "pull",
+            &chart,
+            "--version",
+            "^0.1",
+            "-d",
+            dest.to_str().unwrap(),
+            "--plain-http",
+            "--json",
+        ],
+    );
+    let pulled: serde_json::Value = serde_json::from_str(&ok(&pull))?;
+    assert_eq!(String::from_utf8_lossy(&pull.stderr), "");
+    let file = dest.join("hello-0.1.0.tgz");
+    assert_eq!(
+        pulled,
+        serde_json::json!({
+            "reference": format!("{}/charts/hello:0.1.0", registry.host),
+            "digest": manifest_digest,
+            "name": "hello",
+            "version": "0.1.0",
+            "chart_digest": sha256_file(&file),
+            "size": fs::metadata(&file)?.len(),
+            "path": file,
+            "provenance": null,
+        })
+    );
+    assert_eq!(pulled["chart_digest"], pushed["chart_digest"]);
+
+    // --untar: the path is the expanded chart.
+    let untar = home.path().join("untar");
+    let pulled: serde_json::Value = serde_json::from_str(&ok(&helmoci(
+        home.path(),
+        &[
+            "pull",
+            &format!("{chart}:0.1.0"),
+            "-d",
+            untar.to_str().unwrap(),
+            "--untar",
+            "--plain-http",
+            "--json",
+        ],
+    )))?;
+    assert_eq!(pulled["path"], serde_json::json!(untar.join("hello")));
+    assert!(untar.join("hello/Chart.yaml").is_file());
+    assert_eq!(pulled["chart_digest"], pushed["chart_digest"]);
+    assert_eq!(pulled["digest"], pushed["digest"]);
+    assert_eq!(support::list_dir(&untar), ["hello"]);
+    Ok(())
+}
+
 #[test]
 fn push_and_pull_through_the_real_registry_interoperate_with_helm() -> TestResult {
     let Some(registry) = Registry::start() else {

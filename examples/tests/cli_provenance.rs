@@ -419,9 +419,9 @@ fn signed_charts_round_trip_through_the_registry_with_helm() -> TestResult {
         std::fs::read(dest2.join("hello-0.2.0.tgz.prov"))?,
         std::fs::read(format!("{}.prov", htgz.display()))?
     );
-    // --untar --verify expands only after verification.
+    // --untar --verify expands only after verification; --json says who signed.
     let untar = h.join("untar");
-    ok(&helmoci(
+    let json = ok(&helmoci(
         h,
         &[
             "pull",
@@ -433,9 +433,18 @@ fn signed_charts_round_trip_through_the_registry_with_helm() -> TestResult {
             "--verify",
             "--keyring",
             s(&k.pubring),
+            "--json",
         ],
     ));
     assert_eq!(list(&untar), vec!["hello"]);
+    let pulled: serde_json::Value = serde_json::from_str(&json)?;
+    assert_eq!(pulled["path"], serde_json::json!(untar.join("hello")));
+    assert_eq!(pulled["chart_digest"], serde_json::json!(sha256(&htgz)));
+    assert_eq!(pulled["version"], "0.2.0");
+    assert_eq!(
+        pulled["verified"]["signed_by"],
+        serde_json::json!(["Bob Test <bob@example.com>"])
+    );
 
     // A bad signature (unknown key) or no provenance at all: nothing is written.
     let none = h.join("none");

@@ -3,6 +3,7 @@
 use helmoci_oci::copy::CopyOptions;
 use helmoci_oci::reference::{ChartRef, Target};
 
+use crate::progress::{bars, Output};
 use crate::transport::{block_on, TransportArgs};
 use crate::Global;
 
@@ -27,6 +28,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let client = args.transport.client(global, None)?;
     let mut opts = CopyOptions::default();
     opts.version = args.version.clone();
+    opts.progress = bars(Output::Human);
     let copied = block_on(client.copy(&from, &to, &opts))??;
     println!(
         "Copied: {} -> {}",

@@ -1,15 +1,18 @@
 //! `helmoci pull oci://REGISTRY/NAMESPACE/NAME`: like `helm pull`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use helmoci_core::archive::{expand, Limits};
-use helmoci_core::provenance;
+use helmoci_core::load::LoadOptions;
+use helmoci_core::provenance::{self, Verification};
+use helmoci_core::PackagedChart;
 use helmoci_oci::layout::Layout;
-use helmoci_oci::pull::PullOptions;
+use helmoci_oci::pull::{PullOptions, Resolved};
 use helmoci_oci::reference::ChartRef;
 
 use super::push::registry_of;
+use crate::progress::{bars, Output};
 use crate::transport::{block_on, TransportArgs};
 use crate::Global;
 
@@ -45,6 +48,12 @@ pub struct Args {
     /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
     #[arg(long, value_name = "FILE")]
     keyring: Option<PathBuf>,
+    /// Print one JSON object instead of Helm's lines: `reference` and `digest` (the
+    /// manifest's, as in `Digest:`), the archive's `name`, `version`, `chart_digest` and
+    /// `size`, `path` (the `.tgz` written, or with --untar the chart's directory),
+    /// `provenance` (the `.prov` written, or null) and with --verify `verified`.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -59,8 +68,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         (None, true) => Some(">0.0.0-0".to_owned()),
         (v, _) => v.clone(),
     };
+    let output = Output::from_json_flag(args.json);
     if args.verify {
-        return pull_verified(&args, &client, &chart, version.as_deref());
+        return pull_verified(&args, &client, &chart, version.as_deref(), output);
     }
     if args.untar {
         let dir: PathBuf = args
@@ -71,7 +81,13 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
             .collect();
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let fetched = block_on(client.fetch_chart_layer(&chart, version.as_deref(), &dir))??;
+        let progress = bars(output);
+        let fetched = block_on(client.fetch_chart_layer_with_progress(
+            &chart,
+            version.as_deref(),
+            &dir,
+            progress.as_ref(),
+        ))??;
         let file = std::fs::File::open(fetched.file.path())
             .context("cannot reopen the downloaded chart")?;
         let expanded = expand(
@@ -80,20 +96,79 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
             &dir,
             &Limits::default(),
         )?;
-        println!("Pulled: {}", fetched.resolved.reference.short());
-        println!("Digest: {}", fetched.resolved.manifest.digest);
         if global.debug {
             eprintln!("debug: expanded into {}", expanded.display());
         }
-        return Ok(());
+        return Report {
+            resolved: &fetched.resolved,
+            archive: fetched.file.path(),
+            path: expanded,
+            provenance: None,
+            verification: None,
+        }
+        .print(output);
     }
     let mut opts = PullOptions::into_dir(&args.destination);
     opts.version = version;
     opts.provenance = args.prov;
+    opts.progress = bars(output);
     let pulled = block_on(client.pull(&chart, &opts))??;
-    println!("Pulled: {}", pulled.resolved.reference.short());
-    println!("Digest: {}", pulled.resolved.manifest.digest);
-    Ok(())
+    Report {
+        resolved: &pulled.resolved,
+        archive: &pulled.path,
+        path: pulled.path.clone(),
+        provenance: pulled.provenance_path.clone(),
+        verification: None,
+    }
+    .print(output)
+}
+
+/// What a pull wrote: printed as Helm's lines or as `--json`.
+struct Report<'a> {
+    resolved: &'a Resolved,
+    /// The verified archive (still there, maybe in a temp directory).
+    archive: &'a Path,
+    /// The `.tgz` written, or the directory the chart was expanded into.
+    path: PathBuf,
+    /// The `.prov` written.
+    provenance: Option<PathBuf>,
+    /// With `--verify`: who signed.
+    verification: Option<Verification>,
+}
+
+impl Report<'_> {
+    fn print(self, output: Output) -> anyhow::Result<()> {
+        if output == Output::Human {
+            println!("Pulled: {}", self.resolved.reference.short());
+            println!("Digest: {}", self.resolved.manifest.digest);
+            if let Some(v) = &self.verification {
+                print!("{}", v.report());
+            }
+            return Ok(());
+        }
+        // Name and version as the archive's Chart.yaml says (the file name comes from the
+        // reference), digest and size of the bytes on disk.
+        let chart = PackagedChart::from_archive(self.archive, &LoadOptions::default())?;
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or(p.to_owned());
+        let mut json = serde_json::json!({
+            "reference": self.resolved.reference.short(),
+            "digest": self.resolved.manifest.digest.to_string(),
+            "name": chart.metadata.name,
+            "version": chart.metadata.version,
+            "chart_digest": chart.digest.to_string(),
+            "size": chart.size,
+            "path": absolute(&self.path),
+            "provenance": self.provenance.as_deref().map(absolute),
+        });
+        if let Some(v) = &self.verification {
+            json["verified"] = serde_json::json!({
+                "signed_by": v.signed_by,
+                "fingerprint": v.fingerprint,
+            });
+        }
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        Ok(())
+    }
 }
 
 /// `pull --verify`: fetch the chart layer and its provenance into memory/temp files, verify,
@@ -103,6 +178,7 @@ fn pull_verified(
     client: &helmoci_oci::RegistryClient,
     chart: &ChartRef,
     version: Option<&str>,
+    output: Output,
 ) -> anyhow::Result<()> {
     let keyring = super::verify::load_keyring(args.keyring.as_deref())?;
     std::fs::create_dir_all(&args.destination)
@@ -111,7 +187,13 @@ fn pull_verified(
         .prefix(".helmoci-verify-")
         .tempdir_in(&args.destination)
         .with_context(|| format!("cannot write in {}", args.destination.display()))?;
-    let fetched = block_on(client.fetch_chart_layer(chart, version, tmp_dir.path()))??;
+    let progress = bars(output);
+    let fetched = block_on(client.fetch_chart_layer_with_progress(
+        chart,
+        version,
+        tmp_dir.path(),
+        progress.as_ref(),
+    ))??;
     let resolved = &fetched.resolved;
     let name = match (resolved.reference.tag(), resolved.reference.digest()) {
         (Some(t), _) => format!("{}-{}.tgz", chart.name(), t.to_version()),
@@ -152,6 +234,13 @@ fn pull_verified(
         &resolved.chart.chart.digest,
         &keyring,
     )?;
+    let report = |archive, path, provenance| Report {
+        resolved,
+        archive,
+        path,
+        provenance,
+        verification: Some(verification.clone()),
+    };
     if args.untar {
         let dir: PathBuf = args
             .destination
@@ -163,12 +252,13 @@ fn pull_verified(
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let file = std::fs::File::open(fetched.file.path())
             .context("cannot reopen the downloaded chart")?;
-        expand(
+        let expanded = expand(
             file,
             &resolved.reference.to_string(),
             &dir,
             &Limits::default(),
         )?;
+        report(fetched.file.path(), expanded, None).print(output)
     } else {
         let tgz = args.destination.join(&name);
         let prov_path = provenance::prov_path(&tgz);
@@ -188,11 +278,8 @@ fn pull_verified(
             .file
             .persist(&tgz)
             .with_context(|| format!("cannot write {}", tgz.display()))?;
+        report(&tgz, tgz.clone(), Some(prov_path)).print(output)
     }
-    println!("Pulled: {}", resolved.reference.short());
-    println!("Digest: {}", resolved.manifest.digest);
-    print!("{}", verification.report());
-    Ok(())
 }
 
 fn set_mode_0644(f: &std::fs::File) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@ use helmoci_core::PackagedChart;
 use helmoci_oci::push::{IfTagExists, PushOptions};
 use helmoci_oci::reference::Target;
 
+use crate::progress::{bars, Output};
 use crate::transport::{block_on, TransportArgs};
 use crate::Global;
 
@@ -21,6 +22,11 @@ pub struct Args {
     /// What to do when the tag exists: overwrite (Helm's behaviour), fail, or skip-identical.
     #[arg(long, default_value = "overwrite", value_parser = ["overwrite", "fail", "skip-identical"])]
     if_exists: String,
+    /// Print one JSON object instead of Helm's lines: `reference` and `digest` (the
+    /// manifest's, as in `Digest:`), and the archive's `name`, `version`, `chart_digest`,
+    /// `size` and `path`.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -32,15 +38,31 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     }
     let target: Target = args.remote.parse()?;
     let chart = packaged(&args.chart)?;
-    let opts = PushOptions::default().if_tag_exists(match args.if_exists.as_str() {
+    let mut opts = PushOptions::default().if_tag_exists(match args.if_exists.as_str() {
         "fail" => IfTagExists::Fail,
         "skip-identical" => IfTagExists::SkipIfIdentical,
         _ => IfTagExists::Overwrite,
     });
+    let output = Output::from_json_flag(args.json);
+    opts.progress = bars(output);
     let registry = registry_of(&args.remote);
     let client = args.transport.client(global, registry.as_deref())?;
     let pushed = block_on(client.push(&chart, &target, &opts))??;
     let shown = pushed.reference.short();
+    if output == Output::Json {
+        let path = std::path::absolute(&chart.path).unwrap_or(chart.path.clone());
+        let json = serde_json::json!({
+            "reference": shown,
+            "digest": pushed.manifest.digest.to_string(),
+            "name": chart.metadata.name,
+            "version": chart.metadata.version,
+            "chart_digest": chart.digest.to_string(),
+            "size": chart.size,
+            "path": path,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
     println!("Pushed: {shown}");
     println!("Digest: {}", pushed.manifest.digest);
     if pushed
