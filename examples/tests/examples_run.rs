@@ -103,3 +103,50 @@ fn push_pull_mirror_and_quickstart_against_the_registry() {
     assert!(out.contains("hello:0.1.0"), "{out}");
     assert!(layout.join("hello/index.json").is_file());
 }
+
+#[test]
+fn dependency_update_runs_offline_from_file_repositories() {
+    let out = run(&mut example("dependency_update"));
+    assert!(
+        out.contains("event: Archiving { name: \"web\", repository: \"file://../web\" }"),
+        "{out}"
+    );
+    assert!(out.contains("saved charts/web-1.2.3.tgz"), "{out}");
+    assert!(out.contains("lock written: true"), "{out}");
+    // The lock, with the version `~1.2.0` resolved to and SOURCE_DATE_EPOCH's time.
+    assert!(
+        out.contains("- name: web\n  repository: file://../web\n  version: 1.2.3\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("generated: \"2023-11-14T22:13:20Z\"\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn dependency_update_resolves_a_chart_it_pushed_to_the_registry() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let remote = format!("oci://{}/deps", registry.host);
+    let out = run(example("dependency_update").args(["--registry", &remote, "--plain-http"]));
+    assert!(
+        out.contains(&format!("pushed {}/deps/db:1.4.0", registry.host)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "event: Downloading {{ name: \"db\", repository: \"{remote}\" }}"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("saved charts/db-1.4.0.tgz"), "{out}");
+    assert!(out.contains("(1 downloaded, 0 from cache)"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "- name: db\n  repository: {remote}\n  version: 1.4.0\n"
+        )),
+        "{out}"
+    );
+}
