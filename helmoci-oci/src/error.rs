@@ -291,6 +291,38 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Verification is on ([`Verify::Always`](crate::deps::Verify::Always)) and a
+    /// dependency has no provenance: no provenance layer in its OCI manifest, or no
+    /// `<archive URL>.prov` (Helm: `failed to fetch provenance "<url>.prov"`). Nothing was
+    /// changed in `charts/` or the lock.
+    #[error("dependency {name:?} {version} is not signed: failed to fetch provenance {provenance:?}: {reason}; charts/ and the lock are unchanged")]
+    DependencyNotSigned {
+        /// The dependency.
+        name: String,
+        /// Its version.
+        version: String,
+        /// Where the provenance was looked for (`oci://…/name:version.prov` or
+        /// `<archive URL>.prov`).
+        provenance: String,
+        /// What the source said (`manifest does not contain a layer with mediatype …`,
+        /// `404 Not Found`).
+        reason: String,
+    },
+    /// Verification is on and a dependency's provenance does not verify against the keyring
+    /// (unknown signer, altered signature or text, expired or revoked key, archive sum that
+    /// does not match); the cause says which. Nothing was changed in `charts/` or the lock.
+    #[error("dependency {name:?} {version} ({url}) does not verify against its provenance; charts/ and the lock are unchanged")]
+    DependencyNotVerified {
+        /// The dependency.
+        name: String,
+        /// Its version.
+        version: String,
+        /// The archive's URL or `oci://` reference.
+        url: String,
+        /// Why verification failed.
+        #[source]
+        source: Box<helmoci_core::Error>,
+    },
     /// A chart repository answered with another status than 200 (Helm's wording).
     #[error("failed to fetch {url} : {status}")]
     HttpStatus {
