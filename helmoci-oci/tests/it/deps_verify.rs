@@ -59,33 +59,40 @@ fn alter(prov: &Path) {
     std::fs::write(prov, altered).unwrap();
 }
 
+/// Alice and Mallory in a fresh GnuPG home: Alice's secret key (to sign) and the two
+/// public keyrings written under `r` (no private key stays on disk).
+fn keys(r: &Path) -> Option<(Gpg, Keyring, PathBuf, PathBuf)> {
+    let gpg = Gpg::new()?;
+    gpg.gen_key(
+        "Alice Test <alice@example.com>",
+        "ed25519",
+        "1y",
+        None,
+        None,
+    );
+    gpg.gen_key(
+        "Mallory Test <mallory@example.com>",
+        "ed25519",
+        "1y",
+        None,
+        None,
+    );
+    let secring = r.join("secring.gpg");
+    gpg.export_secret(&secring, "", &["alice@example.com"]);
+    let (alice, mallory) = (r.join("alice.gpg"), r.join("mallory.gpg"));
+    gpg.export_public(&alice, false, &["alice@example.com"]);
+    gpg.export_public(&mallory, false, &["mallory@example.com"]);
+    let signer = Keyring::load(&secring).unwrap();
+    std::fs::remove_file(&secring).unwrap();
+    Some((gpg, signer, alice, mallory))
+}
+
 impl Fixture {
     async fn new() -> Option<Fixture> {
-        let gpg = Gpg::new()?;
         let reg = Registry::start()?;
         let root = tempfile::tempdir().unwrap();
         let r = root.path().to_owned();
-        gpg.gen_key(
-            "Alice Test <alice@example.com>",
-            "ed25519",
-            "1y",
-            None,
-            None,
-        );
-        gpg.gen_key(
-            "Mallory Test <mallory@example.com>",
-            "ed25519",
-            "1y",
-            None,
-            None,
-        );
-        let secring = r.join("secring.gpg");
-        gpg.export_secret(&secring, "", &["alice@example.com"]);
-        let (alice, mallory) = (r.join("alice.gpg"), r.join("mallory.gpg"));
-        gpg.export_public(&alice, false, &["alice@example.com"]);
-        gpg.export_public(&mallory, false, &["mallory@example.com"]);
-        let signer = Keyring::load(&secring).unwrap();
-        std::fs::remove_file(&secring).unwrap();
+        let (gpg, signer, alice, mallory) = keys(&r)?;
 
         let client = RegistryClient::builder()
             .plain_http(true)
@@ -445,5 +452,33 @@ async fn build_verifies_if_possible_like_helms_cli() -> TestResult {
         "{err:?}"
     );
     assert_eq!(snapshot(&dir), before);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_provenance_goes_with_the_archives_credentials() -> TestResult {
+    use crate::deps_http::{chart, client, options, serve, AUTH};
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    let (_gpg, signer, alice, _) = require!(keys(r));
+    // The repository requires Basic credentials for everything, the .prov included.
+    let repo_dir = r.join("repo");
+    let web = package_at(r, "web", "1.0.0", &repo_dir);
+    provenance::sign(&web, &signer, "alice", None)?;
+    write_index(&repo_dir);
+    let repo = serve(repo_dir, true).await;
+    let dir = chart(r);
+    let mut opts = options(r, &format!("http://{}/", repo.host), false);
+    opts.verify = Verify::Always(Arc::new(Keyring::load(&alice)?));
+    update_dependencies(&client(), &dir, &opts).await?;
+    let requests = repo.requests();
+    assert!(
+        requests.iter().any(|q| q.path == "/web-1.0.0.tgz.prov"),
+        "{:?}",
+        requests.iter().map(|q| &q.path).collect::<Vec<_>>()
+    );
+    assert!(requests
+        .iter()
+        .all(|q| q.header("authorization") == Some(AUTH)));
     Ok(())
 }
