@@ -15,5 +15,6 @@ mod deps_http;
 mod faults;
 mod helm_interop;
 mod layout;
+mod push_archive;
 mod registry;
 mod second_registry;
