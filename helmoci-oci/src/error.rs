@@ -60,6 +60,21 @@ pub enum Error {
         /// `name` or `version`.
         field: &'static str,
     },
+    /// The archive to push is not a chart Helm would load. Nothing was tagged.
+    #[error("{path} was not pushed: nothing was tagged")]
+    InvalidArchive {
+        /// The archive.
+        path: PathBuf,
+        /// Why it does not load.
+        #[source]
+        source: Box<helmoci_core::Error>,
+    },
+    /// The archive changed on disk while it was pushed. Nothing was tagged.
+    #[error("{path} changed while it was pushed; nothing was tagged, push it again")]
+    ArchiveChanged {
+        /// The archive.
+        path: PathBuf,
+    },
     /// The requested version is neither a version nor a valid constraint.
     #[error("invalid version or constraint {version:?}; give a version (1.2.3) or a constraint (^1.2, >=1.0 <2.0)")]
     InvalidVersion {

@@ -20,5 +20,6 @@ mod deps_verify;
 mod faults;
 mod helm_interop;
 mod layout;
+mod push_archive;
 mod registry;
 mod second_registry;
