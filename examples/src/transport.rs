@@ -92,10 +92,13 @@ pub fn credential_store(global: &Global) -> CredentialStore {
     CredentialStore::new(locations)
 }
 
-/// Runs a future on a fresh multi-threaded runtime (two workers).
+/// Runs a future on a fresh single-threaded runtime.
+///
+/// One command is one chain of network waits: a second worker thread only adds start-up
+/// and cross-thread wake-ups. CPU-heavy steps (hashing, packaging, loading) already run on
+/// tokio's blocking pool, which this runtime has too.
 pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

@@ -532,3 +532,166 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `charts/*` and `Chart.lock` of a chart directory, byte for byte.
+fn chart_state(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = list(&dir.join("charts"))
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join("charts").join(&f)).unwrap();
+            (format!("charts/{f}"), bytes)
+        })
+        .collect();
+    out.push((
+        "Chart.lock".into(),
+        std::fs::read(dir.join("Chart.lock")).unwrap(),
+    ));
+    out.push(("(entries)".into(), list(dir).join(",").into_bytes()));
+    out
+}
+
+#[test]
+fn dependency_update_and_build_verify() -> TestResult {
+    let Some(registry) = Registry::start() else {
+        return Ok(());
+    };
+    let home = tempfile::tempdir()?;
+    let h = home.path();
+    let Some(k) = keys(h) else { return Ok(()) };
+    let remote = format!("oci://{}/charts", registry.host);
+    // hello 0.1.0 signed by Alice and pushed with its .prov; hello 0.3.0 unsigned.
+    let out = h.join("out");
+    ok(&helmoci(
+        h,
+        &[
+            "package",
+            s(&sample_chart()),
+            "-d",
+            s(&out),
+            "--sign",
+            "--key",
+            "alice",
+            "--keyring",
+            s(&k.secring),
+        ],
+    ));
+    ok(&helmoci(
+        h,
+        &[
+            "package",
+            s(&sample_chart_version(h, "0.3.0")),
+            "-d",
+            s(&out),
+        ],
+    ));
+    for v in ["0.1.0", "0.3.0"] {
+        let tgz = out.join(format!("hello-{v}.tgz"));
+        ok(&helmoci(h, &["push", s(&tgz), &remote, "--plain-http"]));
+    }
+    let umbrella = |name: &str, version: &str| {
+        let dir = h.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("Chart.yaml"),
+            format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\ndependencies:\n- name: hello\n  version: {version}\n  repository: {remote}\n"),
+        )
+        .unwrap();
+        dir
+    };
+    let (config, cache) = (h.join("repositories.yaml"), h.join("repository"));
+    let dep = |cmd: &str, dir: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "dependency",
+            cmd,
+            s(dir),
+            "--plain-http",
+            "--repository-config",
+            s(&config),
+            "--repository-cache",
+            s(&cache),
+        ];
+        args.extend(extra);
+        helmoci(h, &args)
+    };
+
+    // Signed: Helm's lines, the archive in charts/ (no .prov, as Helm), and with --debug
+    // `helm verify`'s lines.
+    let signed = umbrella("signed", "0.1.0");
+    let stdout = ok(&dep(
+        "update",
+        &signed,
+        &["--verify", "--keyring", s(&k.pubring)],
+    ));
+    assert!(
+        stdout.contains(&format!(
+            "Saving 1 charts\nDownloading hello from repo {remote}\n"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(list(&signed.join("charts")), vec!["hello-0.1.0.tgz"]);
+    let stdout = ok(&dep(
+        "build",
+        &signed,
+        &["--verify", "--keyring", s(&k.alice_only), "--debug"],
+    ));
+    assert!(
+        stdout.contains("Verified hello\nSigned by: Alice Test <alice@example.com>\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!(
+        "Using Key With Fingerprint: {}\n",
+        k.alice.fingerprint
+    )));
+
+    // Someone else's keyring: one error line naming the dependency; nothing changes.
+    let before = chart_state(&signed);
+    let err = failed(&dep(
+        "update",
+        &signed,
+        &["--verify", "--keyring", s(&k.mallory_only)],
+    ));
+    assert!(
+        err.starts_with(&format!(
+            "Error: dependency \"hello\" 0.1.0 ({remote}/hello:0.1.0) does not verify against its provenance; charts/ and the lock are unchanged: {remote}/hello:0.1.0.prov: signature made by unknown entity"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(chart_state(&signed), before);
+    // No --keyring and no default keyring ($GNUPGHOME/pubring.gpg).
+    let err = failed(&dep("update", &signed, &["--verify"]));
+    assert!(err.contains("no-gnupg/pubring.gpg"), "{err}");
+    assert_eq!(chart_state(&signed), before);
+
+    // Unsigned: `update --verify` refuses it; `build --verify` warns, as Helm's CLI does.
+    let unsigned = umbrella("unsigned", "0.3.0");
+    ok(&dep("update", &unsigned, &[]));
+    let before = chart_state(&unsigned);
+    let err = failed(&dep(
+        "update",
+        &unsigned,
+        &["--verify", "--keyring", s(&k.pubring)],
+    ));
+    assert!(
+        err.starts_with(&format!(
+            "Error: dependency \"hello\" 0.3.0 is not signed: failed to fetch provenance \"{remote}/hello:0.3.0.prov\": manifest does not contain a layer with mediatype application/vnd.cncf.helm.chart.provenance.v1.prov; charts/ and the lock are unchanged"
+        )),
+        "{err}"
+    );
+    assert_eq!(chart_state(&unsigned), before);
+    let built = dep(
+        "build",
+        &unsigned,
+        &["--verify", "--keyring", s(&k.pubring)],
+    );
+    ok(&built);
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "WARNING: Verification not found for {remote}/hello:0.3.0: failed to fetch provenance"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(chart_state(&unsigned), before);
+    Ok(())
+}

@@ -120,6 +120,65 @@ impl PackagedChart {
     }
 }
 
+/// The `Chart.yaml` of a chart archive, reading only as far as that entry (the first one
+/// in archives Helm and helmoci write), with the loader's safety rules for what is read.
+///
+/// Cheap even for a big archive: a push uses it to name the repository and tag before the
+/// whole archive is checked by [`PackagedChart::from_archive`]. The metadata is parsed and
+/// validated, but a v1 chart's `requirements.yaml` is not merged in: use `from_archive`
+/// for the complete metadata.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let chart = dir.path().join("demo");
+/// # std::fs::create_dir_all(&chart)?;
+/// # std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n")?;
+/// # let opts = helmoci_core::package::PackageOptions { destination: dir.path().into(), ..Default::default() };
+/// # let tgz = helmoci_core::package::package(&chart, &opts)?.path;
+/// use helmoci_core::{load::LoadOptions, package::peek_metadata};
+/// let md = peek_metadata(&tgz, &LoadOptions::default())?;
+/// assert_eq!((md.name.as_str(), md.version.as_str()), ("demo", "0.1.0"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`PackagedChart::from_archive`], for the part of the archive that was read.
+pub fn peek_metadata(path: &Path, opts: &LoadOptions) -> Result<ChartMetadata, Error> {
+    let file = fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let mut chart_yaml = None;
+    let read = crate::archive::read_archive_until(&name, file, &opts.limits, |entry, data| {
+        if entry.path != "Chart.yaml" {
+            return Ok(std::ops::ControlFlow::Continue(()));
+        }
+        let mut buf = Vec::with_capacity(entry.size as usize);
+        io::Read::read_to_end(data, &mut buf).map_err(|source| Error::ArchiveCorrupt {
+            archive: name.clone(),
+            source,
+        })?;
+        chart_yaml = Some(buf);
+        Ok(std::ops::ControlFlow::Break(()))
+    });
+    let wrap = |e: Error| Error::Load {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    };
+    read.map_err(wrap)?;
+    let mut chart_yaml = chart_yaml.ok_or(Error::ChartYamlMissing).map_err(wrap)?;
+    if chart_yaml.starts_with(b"\xef\xbb\xbf") {
+        chart_yaml.drain(..3);
+    }
+    let (mut metadata, _) = ChartMetadata::from_yaml(&chart_yaml, "Chart.yaml").map_err(wrap)?;
+    if metadata.api_version.is_empty() {
+        metadata.api_version = "v1".into();
+    }
+    metadata.validate().map_err(wrap)?;
+    Ok(metadata)
+}
+
 /// Options for [`package`], mirroring `helm package`'s flags.
 #[derive(Debug, Clone)]
 pub struct PackageOptions {

@@ -60,6 +60,21 @@ pub enum Error {
         /// `name` or `version`.
         field: &'static str,
     },
+    /// The archive to push is not a chart Helm would load. Nothing was tagged.
+    #[error("{path} was not pushed: nothing was tagged")]
+    InvalidArchive {
+        /// The archive.
+        path: PathBuf,
+        /// Why it does not load.
+        #[source]
+        source: Box<helmoci_core::Error>,
+    },
+    /// The archive changed on disk while it was pushed. Nothing was tagged.
+    #[error("{path} changed while it was pushed; nothing was tagged, push it again")]
+    ArchiveChanged {
+        /// The archive.
+        path: PathBuf,
+    },
     /// The requested version is neither a version nor a valid constraint.
     #[error("invalid version or constraint {version:?}; give a version (1.2.3) or a constraint (^1.2, >=1.0 <2.0)")]
     InvalidVersion {
@@ -290,6 +305,38 @@ pub enum Error {
         /// The cause.
         #[source]
         source: Box<Error>,
+    },
+    /// Verification is on ([`Verify::Always`](crate::deps::Verify::Always)) and a
+    /// dependency has no provenance: no provenance layer in its OCI manifest, or no
+    /// `<archive URL>.prov` (Helm: `failed to fetch provenance "<url>.prov"`). Nothing was
+    /// changed in `charts/` or the lock.
+    #[error("dependency {name:?} {version} is not signed: failed to fetch provenance {provenance:?}: {reason}; charts/ and the lock are unchanged")]
+    DependencyNotSigned {
+        /// The dependency.
+        name: String,
+        /// Its version.
+        version: String,
+        /// Where the provenance was looked for (`oci://…/name:version.prov` or
+        /// `<archive URL>.prov`).
+        provenance: String,
+        /// What the source said (`manifest does not contain a layer with mediatype …`,
+        /// `404 Not Found`).
+        reason: String,
+    },
+    /// Verification is on and a dependency's provenance does not verify against the keyring
+    /// (unknown signer, altered signature or text, expired or revoked key, archive sum that
+    /// does not match); the cause says which. Nothing was changed in `charts/` or the lock.
+    #[error("dependency {name:?} {version} ({url}) does not verify against its provenance; charts/ and the lock are unchanged")]
+    DependencyNotVerified {
+        /// The dependency.
+        name: String,
+        /// Its version.
+        version: String,
+        /// The archive's URL or `oci://` reference.
+        url: String,
+        /// Why verification failed.
+        #[source]
+        source: Box<helmoci_core::Error>,
     },
     /// A chart repository answered with another status than 200 (Helm's wording).
     #[error("failed to fetch {url} : {status}")]

@@ -1,11 +1,14 @@
 //! `helm push`: a packaged chart to a registry namespace or an OCI image layout.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use futures_util::future::try_join_all;
+use futures_util::future::Either;
 use helmoci_core::digest::{Digest, HashingWriter};
-use helmoci_core::package::PackagedChart;
+use helmoci_core::load::LoadOptions;
+use helmoci_core::metadata::ChartMetadata;
+use helmoci_core::package::{peek_metadata, PackagedChart};
 
 use crate::error::{Error, Result};
 use crate::manifest::{chart_annotations, default_created, ChartManifest, Descriptor};
@@ -127,28 +130,113 @@ impl RegistryClient {
         target: &Target,
         options: &PushOptions,
     ) -> Result<Pushed> {
-        let md = &chart.metadata;
-        for (field, value) in [("name", &md.name), ("version", &md.version)] {
+        let layer = Descriptor::new(media_type::CHART_CONTENT, chart.digest.clone(), chart.size);
+        let checked = std::future::ready(Ok((chart.metadata.clone(), chart.digest.clone())));
+        self.push_checked(
+            &chart.path,
+            &chart.metadata,
+            target,
+            options,
+            std::future::ready(Ok(layer)),
+            checked,
+        )
+        .await
+    }
+
+    /// Like `helm push CHART.tgz …` for an archive on disk, without a
+    /// [`PackagedChart`] at hand: the fastest way to push an existing `.tgz`.
+    ///
+    /// Only the archive's `Chart.yaml` is read before the upload starts (to name the
+    /// repository and tag); the whole archive is checked with the loader's rules
+    /// ([`PackagedChart::from_archive`]) on another thread while the chart blob uploads,
+    /// and the tag is written only if the check passes and the file did not change
+    /// meanwhile.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let src = dir.path().join("demo");
+    /// # std::fs::create_dir_all(&src)?;
+    /// # std::fs::write(src.join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n")?;
+    /// # let opts = helmoci_core::package::PackageOptions { destination: dir.path().into(), ..Default::default() };
+    /// # let tgz = helmoci_core::package::package(&src, &opts)?.path;
+    /// use helmoci_oci::{push::PushOptions, reference::Target, RegistryClient};
+    /// let target: Target = format!("oci-layout://{}", dir.path().join("charts").display()).parse()?;
+    /// let client = RegistryClient::builder().build()?;
+    /// let pushed = client.push_archive(&tgz, &target, &PushOptions::default()).await?;
+    /// assert_eq!(pushed.reference.to_string(), format!("{target}/demo:0.1.0"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`push`](Self::push); [`Error::InvalidArchive`] when the archive does not load
+    /// (nothing tagged), [`Error::ArchiveChanged`] when it changed during the push.
+    ///
+    /// # Cancellation
+    /// As [`push`](Self::push).
+    pub async fn push_archive(
+        &self,
+        path: &Path,
+        target: &Target,
+        options: &PushOptions,
+    ) -> Result<Pushed> {
+        let invalid = |source| Error::InvalidArchive {
+            path: path.to_owned(),
+            source: Box::new(source),
+        };
+        let opts = LoadOptions::default();
+        let p = path.to_owned();
+        let head = tokio::task::spawn_blocking(move || peek_metadata(&p, &opts))
+            .await
+            .map_err(|_| Error::Background {
+                what: "reading Chart.yaml",
+            })?
+            .map_err(invalid)?;
+        let p = path.to_owned();
+        let checked = async move {
+            let opts = LoadOptions::default();
+            let full = tokio::task::spawn_blocking(move || PackagedChart::from_archive(&p, &opts))
+                .await
+                .map_err(|_| Error::Background {
+                    what: "checking the archive",
+                })?
+                .map_err(invalid)?;
+            Ok((full.metadata, full.digest))
+        };
+        let layer = hash_file(path, media_type::CHART_CONTENT);
+        self.push_checked(path, &head, target, options, layer, checked)
+            .await
+    }
+
+    /// The push itself. `head` names the repository and tag; `layer` hashes the archive;
+    /// `checked` yields the archive's complete metadata and digest. With
+    /// [`IfTagExists::Overwrite`] the chart blob uploads as soon as `layer` is known and
+    /// the config as soon as `checked` is; the manifest is written only after both agree.
+    async fn push_checked(
+        &self,
+        path: &Path,
+        head: &ChartMetadata,
+        target: &Target,
+        options: &PushOptions,
+        layer: impl Future<Output = Result<Descriptor>>,
+        checked: impl Future<Output = Result<(ChartMetadata, Digest)>>,
+    ) -> Result<Pushed> {
+        for (field, value) in [("name", &head.name), ("version", &head.version)] {
             if value.trim().is_empty() {
                 return Err(Error::IncompleteChart {
-                    path: chart.path.clone(),
+                    path: path.to_owned(),
                     field,
                 });
             }
         }
-        let tag = Tag::for_version(&md.version)?;
-        let reference = target.chart(&md.name, Some(tag.clone()))?;
+        let tag = Tag::for_version(&head.version)?;
+        let reference = target.chart(&head.name, Some(tag.clone()))?;
         let store =
             AnyStore::for_chart(self, &reference, true).with_progress(options.progress.clone());
-
-        let config_json = md.to_config_json();
-        let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());
-        let chart_desc =
-            Descriptor::new(media_type::CHART_CONTENT, chart.digest.clone(), chart.size);
         let prov_path = match &options.provenance {
             Some(p) => Some(p.clone()),
             None => {
-                let mut p = chart.path.clone().into_os_string();
+                let mut p = path.to_owned().into_os_string();
                 p.push(".prov");
                 let p = PathBuf::from(p);
                 tokio::fs::try_exists(&p)
@@ -162,65 +250,98 @@ impl RegistryClient {
             None => None,
         };
         let created = options.created.clone().unwrap_or_else(default_created);
-        let manifest = ChartManifest {
-            config: config.clone(),
-            chart: chart_desc.clone(),
-            provenance: provenance.clone(),
-            annotations: chart_annotations(md, &created),
+        let finish = |md: ChartMetadata, digest: Digest, chart: &Descriptor| {
+            if md.name != head.name || md.version != head.version || digest != chart.digest {
+                return Err(Error::ArchiveChanged {
+                    path: path.to_owned(),
+                });
+            }
+            let config_json = md.to_config_json();
+            let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());
+            let manifest = ChartManifest {
+                config: config.clone(),
+                chart: chart.clone(),
+                provenance: provenance.clone(),
+                annotations: chart_annotations(&md, &created),
+            };
+            Ok((config_json, config, manifest.to_json()))
         };
-        let manifest_json = manifest.to_json();
-        let manifest_desc =
-            Descriptor::of_bytes(media_type::OCI_MANIFEST, manifest_json.as_bytes());
-        let pushed = |blobs_uploaded, unchanged| Pushed {
+        let pushed = |config: Descriptor,
+                      chart: Descriptor,
+                      manifest_json: &str,
+                      uploaded,
+                      unchanged| Pushed {
             reference: reference.clone(),
-            manifest: manifest_desc.clone(),
-            config: config.clone(),
-            chart: chart_desc.clone(),
+            manifest: Descriptor::of_bytes(media_type::OCI_MANIFEST, manifest_json.as_bytes()),
+            config,
+            chart,
             provenance: provenance.clone(),
-            blobs_uploaded,
+            blobs_uploaded: uploaded,
             unchanged,
         };
+        let upload = |d: Descriptor, src: BlobSource| {
+            let store = &store;
+            async move {
+                if store.has_blob(&d).await? {
+                    Ok::<_, Error>(0usize)
+                } else {
+                    store.push_blob(&d, &src).await?;
+                    Ok(1)
+                }
+            }
+        };
 
-        if options.if_tag_exists != IfTagExists::Overwrite {
+        // Unless the tag may be overwritten, the manifest must be known (to compare it
+        // with the tag's) before anything is uploaded.
+        let (layer, checked) = if options.if_tag_exists == IfTagExists::Overwrite {
+            (Either::Left(layer), Either::Left(checked))
+        } else {
+            let (chart, (md, digest)) = tokio::try_join!(layer, checked)?;
+            let (_, config, manifest_json) = finish(md.clone(), digest.clone(), &chart)?;
+            let manifest = Descriptor::of_bytes(media_type::OCI_MANIFEST, manifest_json.as_bytes());
             if let Some(existing) = store.resolve(&tag).await? {
-                if existing.digest == manifest_desc.digest {
-                    return Ok(pushed(0, true));
+                if existing.digest == manifest.digest {
+                    return Ok(pushed(config, chart, &manifest_json, 0, true));
                 }
                 if options.if_tag_exists == IfTagExists::Fail {
                     return Err(Error::TagExists {
                         reference: reference.short(),
                         existing: existing.digest,
-                        pushed: manifest_desc.digest,
+                        pushed: manifest.digest,
                     });
                 }
             }
-        }
-
-        let mut blobs = vec![
-            (config.clone(), BlobSource::Bytes(Bytes::from(config_json))),
-            (chart_desc.clone(), BlobSource::File(chart.path.clone())),
-        ];
-        if let (Some(d), Some(p)) = (&provenance, &prov_path) {
-            blobs.push((d.clone(), BlobSource::File(p.clone())));
-        }
-        let uploaded = try_join_all(blobs.iter().map(|(d, src)| {
-            let store = &store;
-            async move {
-                if store.has_blob(d).await? {
-                    Ok::<_, Error>(0usize)
-                } else {
-                    store.push_blob(d, src).await?;
-                    Ok(1)
-                }
+            (
+                Either::Right(std::future::ready(Ok(chart))),
+                Either::Right(std::future::ready(Ok((md, digest)))),
+            )
+        };
+        let chart_blob = async {
+            let chart = layer.await?;
+            let n = upload(chart.clone(), BlobSource::File(path.to_owned())).await?;
+            Ok::<_, Error>((chart, n))
+        };
+        let config_blob = async {
+            let (md, digest) = checked.await?;
+            let config_json = md.to_config_json();
+            let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());
+            let n = upload(config, BlobSource::Bytes(Bytes::from(config_json))).await?;
+            Ok::<_, Error>((md, digest, n))
+        };
+        let prov_blob = async {
+            match (&provenance, &prov_path) {
+                (Some(d), Some(p)) => upload(d.clone(), BlobSource::File(p.clone())).await,
+                _ => Ok(0),
             }
-        }))
-        .await?
-        .into_iter()
-        .sum();
+        };
+        let ((chart, n1), (md, digest, n2), n3) =
+            tokio::try_join!(chart_blob, config_blob, prov_blob)?;
+        let (_, config, manifest_json) = finish(md, digest, &chart)?;
+        let manifest = Descriptor::of_bytes(media_type::OCI_MANIFEST, manifest_json.as_bytes());
         store
-            .push_manifest(Some(&tag), &manifest_desc, manifest_json.as_bytes())
+            .push_manifest(Some(&tag), &manifest, manifest_json.as_bytes())
             .await?;
-        Ok(pushed(uploaded, false))
+        Ok(pushed(config, chart, &manifest_json, n1 + n2 + n3, false))
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use helmoci_oci::deps::{
     build_dependencies, list_dependencies, update_dependencies, DependencyOptions, Event,
-    StrayChart,
+    StrayChart, Verify,
 };
 
 use crate::transport::{block_on, TransportArgs};
@@ -41,6 +41,15 @@ pub struct UpdateArgs {
     chart: PathBuf,
     #[command(flatten)]
     repositories: RepositoryArgs,
+    /// Verify the packages against signatures: every OCI and HTTP dependency is checked
+    /// against its provenance (`.prov`) before charts/ changes. With `update` a dependency
+    /// without provenance fails; with `build` it only warns, as in Helm.
+    #[arg(long)]
+    verify: bool,
+    /// With --verify: the keyring containing the signers' public keys (binary or armored).
+    /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
+    #[arg(long, value_name = "FILE")]
+    keyring: Option<PathBuf>,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -67,7 +76,17 @@ pub fn run(cmd: DependencyCommand, global: &Global) -> anyhow::Result<()> {
 
 fn update(args: &UpdateArgs, global: &Global, build: bool) -> anyhow::Result<()> {
     let client = args.transport.client(global, None)?;
-    let opts = options(&args.repositories, global);
+    let mut opts = options(&args.repositories, global);
+    if args.verify {
+        let keyring = Arc::new(super::verify::load_keyring(args.keyring.as_deref())?);
+        // Helm's strategies: `update --verify` is VerifyAlways, `build --verify`
+        // VerifyIfPossible (pkg/cmd/dependency_update.go, dependency_build.go).
+        opts.verify = if build {
+            Verify::IfPossible(keyring)
+        } else {
+            Verify::Always(keyring)
+        };
+    }
     let chart = args.chart.clone();
     block_on(async move {
         if build {
@@ -149,6 +168,9 @@ fn print_event(e: &Event, debug: bool) {
         }
         Event::CacheHit { name, digest } if debug => {
             println!("Using {name} from the content cache ({digest})")
+        }
+        Event::Verified { name, verification } if debug => {
+            print!("Verified {name}\n{}", verification.report())
         }
         Event::DeletingOutdated => println!("Deleting outdated charts"),
         Event::NotVerified { path, error } => println!(

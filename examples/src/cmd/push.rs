@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use helmoci_core::load::LoadOptions;
-use helmoci_core::PackagedChart;
 use helmoci_oci::push::{IfTagExists, PushOptions};
 use helmoci_oci::reference::Target;
 
@@ -36,8 +34,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     if args.chart.is_dir() {
         bail!("cannot push directory, must provide chart archive (.tgz)");
     }
+    if !args.chart.exists() {
+        bail!("{}: no such file", args.chart.display());
+    }
     let target: Target = args.remote.parse()?;
-    let chart = packaged(&args.chart)?;
     let mut opts = PushOptions::default().if_tag_exists(match args.if_exists.as_str() {
         "fail" => IfTagExists::Fail,
         "skip-identical" => IfTagExists::SkipIfIdentical,
@@ -47,17 +47,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     opts.progress = bars(output);
     let registry = registry_of(&args.remote);
     let client = args.transport.client(global, registry.as_deref())?;
-    let pushed = block_on(client.push(&chart, &target, &opts))??;
+    let pushed = block_on(client.push_archive(&args.chart, &target, &opts))??;
     let shown = pushed.reference.short();
     if output == Output::Json {
-        let path = std::path::absolute(&chart.path).unwrap_or(chart.path.clone());
+        // What was pushed, as checked by the push: the tag is the version (`+` as `_`).
+        let path = std::path::absolute(&args.chart).unwrap_or(args.chart.clone());
         let json = serde_json::json!({
             "reference": shown,
             "digest": pushed.manifest.digest.to_string(),
-            "name": chart.metadata.name,
-            "version": chart.metadata.version,
-            "chart_digest": chart.digest.to_string(),
-            "size": chart.size,
+            "name": pushed.reference.name(),
+            "version": pushed.reference.tag().map(|t| t.to_version()),
+            "chart_digest": pushed.chart.digest.to_string(),
+            "size": pushed.chart.size,
             "path": path,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -73,14 +74,6 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         println!("{shown} contains an underscore.\n\nOCI artifact references (e.g. tags) do not support the plus sign (+). To support\nstoring semantic versions, Helm adopts the convention of changing plus (+) to\nan underscore (_) in chart version tags when pushing to a registry and back to\na plus (+) when pulling from a registry.");
     }
     Ok(())
-}
-
-/// Hashes an existing archive and reads its metadata, in one streaming pass.
-pub fn packaged(path: &std::path::Path) -> anyhow::Result<PackagedChart> {
-    if !path.exists() {
-        bail!("{}: no such file", path.display());
-    }
-    Ok(PackagedChart::from_archive(path, &LoadOptions::default())?)
 }
 
 /// The `host[:port]` of an `oci://` reference, for scoping explicit credentials.

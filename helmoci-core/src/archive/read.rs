@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 
 use crate::time::Timestamp;
 use crate::Error;
@@ -95,6 +96,23 @@ pub fn read_archive<R: Read>(
     limits: &Limits,
     mut visit: impl FnMut(&ArchiveEntry, &mut dyn Read) -> Result<(), Error>,
 ) -> Result<usize, Error> {
+    read_archive_until(name, input, limits, |entry, data| {
+        visit(entry, data).map(|()| ControlFlow::Continue(()))
+    })
+}
+
+/// Like [`read_archive`], but the visitor may stop the reading early by returning
+/// [`ControlFlow::Break`]: then the rest of the archive is neither read nor checked, and
+/// the count is of the files visited so far.
+///
+/// # Errors
+/// As [`read_archive`], for the part that was read.
+pub fn read_archive_until<R: Read>(
+    name: &str,
+    input: R,
+    limits: &Limits,
+    mut visit: impl FnMut(&ArchiveEntry, &mut dyn Read) -> Result<ControlFlow<()>, Error>,
+) -> Result<usize, Error> {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let prefix = input.fill_buf().map_err(|e| corrupt(name, e, limits))?;
     check_gzip_magic(name, prefix)?;
@@ -104,10 +122,13 @@ pub fn read_archive<R: Read>(
         inner: gz,
         left: stream_cap,
     };
-    let files = {
+    let (files, flow) = {
         let mut archive = tar::Archive::new(&mut capped);
         visit_entries(name, &mut archive, limits, &mut visit)?
     };
+    if flow.is_break() {
+        return Ok(files);
+    }
     // Read to the end of the gzip stream so that its CRC and length are verified.
     io::copy(&mut capped, &mut io::sink()).map_err(|e| corrupt(name, e, limits))?;
     if files == 0 {
@@ -122,8 +143,8 @@ fn visit_entries<R: Read>(
     name: &str,
     archive: &mut tar::Archive<R>,
     limits: &Limits,
-    visit: &mut impl FnMut(&ArchiveEntry, &mut dyn Read) -> Result<(), Error>,
-) -> Result<usize, Error> {
+    visit: &mut impl FnMut(&ArchiveEntry, &mut dyn Read) -> Result<ControlFlow<()>, Error>,
+) -> Result<(usize, ControlFlow<()>), Error> {
     let mut seen = HashSet::new();
     let mut top_dir: Option<String> = None;
     let mut remaining = limits.max_chart_size as i128;
@@ -196,7 +217,7 @@ fn visit_entries<R: Read>(
             inner: &mut entry,
             n: 0,
         };
-        visit(&info, &mut counted)?;
+        let flow = visit(&info, &mut counted)?;
         // Whatever the visitor left unread still has to arrive in full.
         io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt(name, e, limits))?;
         if counted.n < size {
@@ -211,6 +232,9 @@ fn visit_entries<R: Read>(
                 ),
             });
         }
+        if flow.is_break() {
+            return Ok((files + 1, flow));
+        }
         remaining -= i128::from(size);
         if remaining <= 0 {
             return Err(Error::ChartTooLarge {
@@ -220,7 +244,7 @@ fn visit_entries<R: Read>(
         }
         files += 1;
     }
-    Ok(files)
+    Ok((files, ControlFlow::Continue(())))
 }
 
 fn corrupt(name: &str, source: io::Error, limits: &Limits) -> Error {

@@ -1,6 +1,7 @@
 //! Step 4 of an update: every archive the resolution asks for, fetched concurrently into
-//! the temporary directory (each identical URL once), verified, and checked to load as a
-//! chart. Nothing outside the temporary directory and the content cache is written.
+//! the temporary directory (each identical URL once), verified (digest, and provenance when
+//! asked for), and checked to load as a chart. Nothing outside the temporary directory and
+//! the content cache is written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,9 @@ pub(crate) struct Fetched {
 
 struct Job<'a> {
     name: &'a str,
+    /// The locked version (for verification messages).
+    #[cfg(feature = "provenance")]
+    version: &'a str,
     fetch: &'a Fetch,
     dir: PathBuf,
     /// The chart repository of an HTTP download.
@@ -99,6 +103,8 @@ pub(crate) async fn fetch_all(
         };
         jobs.push(Job {
             name,
+            #[cfg(feature = "provenance")]
+            version: r.locked.version.as_str(),
             fetch: &r.fetch,
             dir,
             repo,
@@ -172,10 +178,14 @@ async fn run(
             .await,
         ),
     };
-    let got = result.map_err(|e| Error::DependencyDownload {
-        name: job.name.to_owned(),
-        url: url.clone(),
-        source: Box::new(e),
+    let got = result.map_err(|e| match e {
+        // Already name the dependency and say that nothing changed.
+        Error::DependencyNotSigned { .. } | Error::DependencyNotVerified { .. } => e,
+        e => Error::DependencyDownload {
+            name: job.name.to_owned(),
+            url: url.clone(),
+            source: Box::new(e),
+        },
     })?;
     if let Got::Downloaded(path, _) | Got::Cached(path, _) = &got {
         let p = path.clone();
@@ -236,14 +246,33 @@ async fn oci(
     let resolved = resolve_in(&store, &chart, None).await?;
     let layer = resolved.chart.chart.clone();
     let dest = job.dir.join(&file);
-    if let Some(hit) = from_cache(cache, &layer.digest, &dest, job, options).await? {
-        return Ok(hit);
-    }
-    let tmp = download(&store, &layer, &job.dir).await?;
-    tmp.persist(&dest)
-        .map_err(|e| Error::write(&dest, e.error))?;
-    to_cache(cache, &dest, &layer.digest, options).await;
-    Ok(Got::Downloaded(dest, file))
+    let got = match from_cache(cache, &layer.digest, &dest, job, options).await? {
+        Some(hit) => hit,
+        None => {
+            let tmp = download(&store, &layer, &job.dir).await?;
+            tmp.persist(&dest)
+                .map_err(|e| Error::write(&dest, e.error))?;
+            to_cache(cache, &dest, &layer.digest, options).await;
+            Got::Downloaded(dest, file.clone())
+        }
+    };
+    // The provenance layer of the same manifest, even for a cached archive.
+    #[cfg(feature = "provenance")]
+    super::verify::oci(
+        &store,
+        resolved.chart.provenance.as_ref(),
+        &super::verify::Subject {
+            name: job.name,
+            version: job.version,
+            url: &format!("oci://{reference}"),
+            file: &file,
+            digest: &layer.digest,
+        },
+        &job.dir,
+        options,
+    )
+    .await?;
+    Ok(got)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -274,25 +303,52 @@ async fn http(
         None => None,
     };
     let dest = job.dir.join(file);
-    if let Some(d) = &expected {
-        if let Some(hit) = from_cache(cache, d, &dest, job, options).await? {
-            return Ok(hit);
+    let cached = match &expected {
+        Some(d) => from_cache(cache, d, &dest, job, options)
+            .await?
+            .map(|hit| (hit, d.clone())),
+        None => None,
+    };
+    let (got, archive_digest) = match cached {
+        Some(hit) => hit,
+        None => {
+            let _permit = limits.acquire(&host_of(url)).await?;
+            let actual = repo.download(url, &dest, options.max_archive_size).await?;
+            if let Some(want) = expected {
+                if want != actual {
+                    let _ = std::fs::remove_file(&dest);
+                    return Err(Error::DigestMismatch {
+                        reference: url.to_owned(),
+                        expected: want,
+                        actual,
+                    });
+                }
+            }
+            to_cache(cache, &dest, &actual, options).await;
+            (Got::Downloaded(dest, file.to_owned()), actual)
         }
+    };
+    #[cfg(not(feature = "provenance"))]
+    let _ = archive_digest;
+    // `<archive URL>.prov`, even for a cached archive.
+    #[cfg(feature = "provenance")]
+    if options.verify.keyring().is_some() {
+        let _permit = limits.acquire(&host_of(url)).await?;
+        super::verify::http(
+            &repo,
+            url,
+            &super::verify::Subject {
+                name: job.name,
+                version: job.version,
+                url,
+                file,
+                digest: &archive_digest,
+            },
+            options,
+        )
+        .await?;
     }
-    let _permit = limits.acquire(&host_of(url)).await?;
-    let actual = repo.download(url, &dest, options.max_archive_size).await?;
-    if let Some(want) = expected {
-        if want != actual {
-            let _ = std::fs::remove_file(&dest);
-            return Err(Error::DigestMismatch {
-                reference: url.to_owned(),
-                expected: want,
-                actual,
-            });
-        }
-    }
-    to_cache(cache, &dest, &actual, options).await;
-    Ok(Got::Downloaded(dest, file.to_owned()))
+    Ok(got)
 }
 
 async fn from_cache(

@@ -94,6 +94,22 @@ impl HttpRepo {
 
     /// GET with retries on connection errors, 408, 429 and 5xx; a 200 response.
     async fn get(&self, url: &str, accept: Option<&str>) -> Result<Response> {
+        match self.send(url, accept).await? {
+            Ok(resp) => Ok(resp),
+            Err((status, shown)) => Err(Error::HttpStatus {
+                url: shown,
+                status: status.to_string(),
+            }),
+        }
+    }
+
+    /// GET with retries on connection errors, 408, 429 and 5xx: a 200 response, or the
+    /// final other status with the URL as shown in messages.
+    async fn send(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+    ) -> Result<std::result::Result<Response, (StatusCode, String)>> {
         let parsed = Url::parse(url).map_err(|e| Error::Protocol {
             registry: self.url.clone(),
             what: "chart repository URL".into(),
@@ -113,7 +129,7 @@ impl HttpRepo {
             }
             let can_retry = attempt < self.retry.max_retries;
             match rb.send().await {
-                Ok(resp) if resp.status() == StatusCode::OK => return Ok(resp),
+                Ok(resp) if resp.status() == StatusCode::OK => return Ok(Ok(resp)),
                 Ok(resp) if can_retry && retryable(resp.status()) => {
                     let wait = resp
                         .headers()
@@ -125,12 +141,7 @@ impl HttpRepo {
                         .unwrap_or_else(|| self.retry.backoff(attempt));
                     tokio::time::sleep(wait).await;
                 }
-                Ok(resp) => {
-                    return Err(Error::HttpStatus {
-                        url: shown,
-                        status: resp.status().to_string(),
-                    })
-                }
+                Ok(resp) => return Ok(Err((resp.status(), shown))),
                 Err(e) if can_retry && (e.is_connect() || e.is_timeout() || e.is_request()) => {
                     tokio::time::sleep(self.retry.backoff(attempt)).await;
                 }
@@ -160,6 +171,33 @@ impl HttpRepo {
                     attempt += 1;
                 }
                 other => return other,
+            }
+        }
+    }
+
+    /// A small file at `url` (a `.prov`), at most `limit` bytes, with the same credentials
+    /// and TLS rules as the archives; `Ok(None)` when the server answers 404 or 410 (Helm:
+    /// the chart is not signed).
+    #[cfg(feature = "provenance")]
+    pub(crate) async fn fetch_optional(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let mut attempt = 0u32;
+        loop {
+            let resp = match self.send(url, None).await? {
+                Ok(resp) => resp,
+                Err((StatusCode::NOT_FOUND | StatusCode::GONE, _)) => return Ok(None),
+                Err((status, shown)) => {
+                    return Err(Error::HttpStatus {
+                        url: shown,
+                        status: status.to_string(),
+                    })
+                }
+            };
+            match read_capped(resp, limit, url).await {
+                Err(Error::HttpTransport { .. }) if attempt < self.retry.max_retries => {
+                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other.map(Some),
             }
         }
     }

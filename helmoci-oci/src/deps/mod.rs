@@ -16,7 +16,9 @@
 //! 4. download every archive concurrently into `<chart>/tmpcharts-*` (OCI chart layers and
 //!    HTTP archives verified against their digests, `file://` charts packaged), each
 //!    identical URL once, reusing Helm's content cache (`$HELM_CACHE_HOME/content`, keyed
-//!    by SHA-256) so an unchanged dependency is not downloaded twice;
+//!    by SHA-256) so an unchanged dependency is not downloaded twice; with
+//!    [`DependencyOptions::verify`] each OCI and HTTP archive is also checked against its
+//!    provenance (`helm dependency update --verify --keyring FILE`);
 //! 5. only then move the archives into `charts/`, delete outdated chart archives (Helm's
 //!    "Deleting outdated charts") and write the lock (untouched when its digest is
 //!    unchanged).
@@ -40,6 +42,8 @@ mod fetch;
 mod http;
 mod list;
 mod lookup;
+#[cfg(feature = "provenance")]
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +60,8 @@ use crate::registry::RegistryClient;
 
 pub use cache::{default_content_cache, ContentCache};
 pub use list::{list_dependencies, DependencyStatus, ListedDependency, Listing, StrayChart};
+#[cfg(feature = "provenance")]
+pub use verify::Verify;
 
 /// Default number of concurrent requests per registry or repository host.
 pub const DEFAULT_MAX_CONCURRENT_PER_HOST: usize = 8;
@@ -135,6 +141,16 @@ pub enum Event {
         /// The archive's `sha256:` digest.
         digest: String,
     },
+    /// A dependency verified against its provenance ([`DependencyOptions::verify`]). Helm
+    /// prints nothing for it.
+    #[cfg(feature = "provenance")]
+    Verified {
+        /// The dependency (the first one, when several share the archive).
+        name: String,
+        /// Who signed, and the archive's hash (`helm verify`'s lines:
+        /// [`Verification::report`](helmoci_core::provenance::Verification::report)).
+        verification: helmoci_core::provenance::Verification,
+    },
     /// Outdated archives in `charts/` are removed (Helm: `Deleting outdated charts`).
     DeletingOutdated,
     /// A file in `charts/` that is not a chart was left alone.
@@ -179,6 +195,11 @@ pub struct DependencyOptions {
     pub generated: Option<Timestamp>,
     /// Where [`Event`]s go. Default `None`.
     pub progress: Option<Progress>,
+    /// `--verify --keyring FILE`: check every OCI and HTTP dependency against its
+    /// provenance before anything in `charts/` changes. Default [`Verify::Never`]. Needs the
+    /// `provenance` feature (on by default).
+    #[cfg(feature = "provenance")]
+    pub verify: Verify,
 }
 
 impl Default for DependencyOptions {
@@ -193,14 +214,16 @@ impl Default for DependencyOptions {
             max_archive_size: DEFAULT_MAX_ARCHIVE_SIZE,
             generated: None,
             progress: None,
+            #[cfg(feature = "provenance")]
+            verify: Verify::Never,
         }
     }
 }
 
 impl std::fmt::Debug for DependencyOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DependencyOptions")
-            .field("repository_config", &self.repository_config)
+        let mut s = f.debug_struct("DependencyOptions");
+        s.field("repository_config", &self.repository_config)
             .field("repository_cache", &self.repository_cache)
             .field("content_cache", &self.content_cache)
             .field("skip_refresh", &self.skip_refresh)
@@ -208,8 +231,10 @@ impl std::fmt::Debug for DependencyOptions {
             .field("max_index_size", &self.max_index_size)
             .field("max_archive_size", &self.max_archive_size)
             .field("generated", &self.generated)
-            .field("progress", &self.progress.is_some())
-            .finish()
+            .field("progress", &self.progress.is_some());
+        #[cfg(feature = "provenance")]
+        s.field("verify", &self.verify);
+        s.finish()
     }
 }
 
@@ -251,7 +276,9 @@ pub struct Updated {
 /// [`Error::NotAChartDirectory`]; [`Error::Dependencies`] for load, plan, resolution
 /// (`can't get a valid version for …`) and lock errors; [`Error::DependencyLookup`] for
 /// tag lists and indexes; [`Error::RepositoryNotCached`]; [`Error::DependencyDownload`]
-/// naming the dependency and URL. In every case `charts/` and the lock are unchanged.
+/// naming the dependency and URL; with [`DependencyOptions::verify`],
+/// [`Error::DependencyNotSigned`] and [`Error::DependencyNotVerified`]. In every case
+/// `charts/` and the lock are unchanged.
 ///
 /// # Deviation from Helm
 /// Only the repositories the chart references are refreshed (Helm refreshes every

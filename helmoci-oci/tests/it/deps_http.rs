@@ -16,10 +16,10 @@ use crate::support::http::{Handler, Reply, Request, Server};
 use crate::support::TestResult;
 
 /// `dXNlcjpwYXNz` = base64("user:pass").
-const AUTH: &str = "Basic dXNlcjpwYXNz";
+pub(crate) const AUTH: &str = "Basic dXNlcjpwYXNz";
 
 /// Serves `dir`; with `auth`, answers 401 to requests without the credentials.
-async fn serve(dir: std::path::PathBuf, auth: bool) -> Server {
+pub(crate) async fn serve(dir: std::path::PathBuf, auth: bool) -> Server {
     let handler: Handler = Arc::new(move |req: Request| {
         let dir = dir.clone();
         Box::pin(async move {
@@ -41,7 +41,7 @@ async fn serve(dir: std::path::PathBuf, auth: bool) -> Server {
     Server::start(handler).await
 }
 
-fn options(root: &Path, repo_url: &str, pass_all: bool) -> DependencyOptions {
+pub(crate) fn options(root: &Path, repo_url: &str, pass_all: bool) -> DependencyOptions {
     let config = root.join("repositories.yaml");
     std::fs::write(
         &config,
@@ -82,7 +82,7 @@ async fn setup(root: &Path, digest_of_other: bool) -> (Server, Server) {
     (repo, cdn)
 }
 
-fn chart(root: &Path) -> std::path::PathBuf {
+pub(crate) fn chart(root: &Path) -> std::path::PathBuf {
     let dir = root.join("umbrella");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -93,7 +93,7 @@ fn chart(root: &Path) -> std::path::PathBuf {
     dir
 }
 
-fn client() -> RegistryClient {
+pub(crate) fn client() -> RegistryClient {
     RegistryClient::builder()
         .retry(fast_retry())
         .build()

@@ -238,6 +238,28 @@ async fn layout_push_pull_and_copy_report_every_byte() -> TestResult {
     assert_eq!(sizes(&rec.take(Direction::Download)), expected);
     assert_eq!(sizes(&rec.take(Direction::Upload)), expected);
     assert!(rec.is_empty());
+
+    // `push_archive` (what the CLI uses) reports through the same options.
+    let packaged = helmoci_core::package::package(
+        &crate::support::write_chart_dir(tmp.path(), "real", "0.3.0", 200_000),
+        &helmoci_core::package::PackageOptions {
+            destination: tmp.path().join("dist"),
+            ..Default::default()
+        },
+    )?;
+    let pushed = client
+        .push_archive(
+            &packaged.path,
+            &target,
+            &PushOptions::default().progress(rec.sink()),
+        )
+        .await?;
+    let up = rec.take(Direction::Upload);
+    assert_eq!(sizes(&up), {
+        let mut s = [pushed.config.size, packaged.size];
+        s.sort_unstable();
+        s
+    });
     Ok(())
 }
 
