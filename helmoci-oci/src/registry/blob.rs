@@ -13,6 +13,9 @@ use url::Url;
 use super::client::{Body, Ctx, Req};
 use super::RegistryClient;
 use crate::error::{Error, Result};
+
+/// Download buffer in front of the destination file (256 KiB).
+const WRITE_BUFFER: usize = 256 * 1024;
 use crate::manifest::Descriptor;
 use crate::reference::Reference;
 use helmoci_core::digest::Digest;
@@ -79,6 +82,9 @@ impl RegistryClient {
             &ctx,
             &format!("{}/blobs/{}", ctx.repository, descriptor.digest),
         )?;
+        // Few large writes: each write of a `tokio::fs::File` is a round trip to the
+        // blocking pool, and the body arrives in chunks of a few KiB.
+        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, out);
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
         let start = Instant::now();
@@ -97,7 +103,7 @@ impl RegistryClient {
                 hasher = Sha256::new();
                 written = 0;
             }
-            match copy_body(resp, out, &mut hasher, &mut written, descriptor, &what).await {
+            match copy_body(resp, &mut out, &mut hasher, &mut written, descriptor, &what).await {
                 Ok(()) => break,
                 Err(CopyError::Fatal(e)) => return Err(e),
                 Err(CopyError::Broken(source, method_url)) => {
