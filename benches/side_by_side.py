@@ -10,7 +10,7 @@ The second is the strict one: it gives Helm no start-up cost at all.
 
 usage: python3 benches/side_by_side.py [--runs N] [--ops package,push,pull]
                                       [--charts small,templates2000,big80mib]
-                                      [--registry-storage disk|tmpfs]
+                                      [--registry-storage disk|tmpfs] [--real-charts DIR]
 Needs: a release build (it runs `cargo build --release` itself), HELMOCI_PYTHON or .venv with
 helm_python, and for push/pull the docker-registry binary.
 """
@@ -42,6 +42,22 @@ def run_measured(argv, env=None):
     with open(OUTFILE) as f:
         out = f.read()
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out
+
+
+def peak_rss(argv, env=None):
+    """Peak RSS (MiB) of argv, measured by GNU time in one extra run.
+
+    The rusage of a child spawned from this process is not enough: at exec, Linux carries
+    the parent's high-water mark over (the Python harness's ~16 MiB with vfork). GNU time is
+    a small process whose fork of the measured program starts from its own few pages.
+    Falls back to the rusage figure when /usr/bin/time is missing (Debian package `time`).
+    """
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    out = OUTFILE + ".rss"
+    run_measured(["/usr/bin/time", "-f", "%M", "-o", out] + argv, env)
+    with open(out) as f:
+        return int(f.read().split()[-1]) / 1024.0
 
 
 OUTFILE = os.path.join(tempfile.gettempdir(), f"side_by_side_{os.getpid()}.out")
@@ -96,6 +112,9 @@ def main():
     ap.add_argument("--registry-storage", choices=["disk", "tmpfs"], default="disk",
                     help="where the registry keeps its data: a directory on disk (it fsyncs "
                          "every blob and link it writes) or /dev/shm (isolates the clients)")
+    ap.add_argument("--real-charts", metavar="DIR",
+                    help="also measure every chart directory in DIR (e.g. public charts "
+                         "exported from their repositories, subcharts vendored in charts/)")
     args = ap.parse_args()
     ops = args.ops.split(",")
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "helmoci-examples", "-p", "helmoci-benches"], cwd=ROOT, check=True)
@@ -112,12 +131,19 @@ def main():
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
     rows = []
     try:
-        for chart in args.charts.split(","):
-            src = os.path.join(charts_dir, chart)
-            tgz_dir = os.path.join(tmp, "tgz")
+        sources = [(c, os.path.join(charts_dir, c)) for c in args.charts.split(",") if c]
+        if args.real_charts:
+            for name in sorted(os.listdir(args.real_charts)):
+                path = os.path.join(args.real_charts, name)
+                if os.path.isfile(os.path.join(path, "Chart.yaml")):
+                    sources.append((name, path))
+        for chart, src in sources:
+            tgz_dir = os.path.join(tmp, "tgz", chart)
             os.makedirs(tgz_dir, exist_ok=True)
             subprocess.run([HELMOCI, "package", src, "-d", tgz_dir], check=True, stdout=subprocess.DEVNULL, env=env)
-            tgz = os.path.join(tgz_dir, f"{chart}-1.0.0.tgz")
+            (archive,) = os.listdir(tgz_dir)
+            tgz = os.path.join(tgz_dir, archive)
+            version = archive[len(chart) + 1:-len(".tgz")]
             for op in ops:
                 ours, helm = [], []
                 for run in range(args.runs):
@@ -131,15 +157,20 @@ def main():
                         hp = [PY, "-c", HELM_SNIPPET, "push", tgz, f"oci://127.0.0.1:{port}/helm{run}"]
                     else:
                         os.makedirs(out + "-helm", exist_ok=True)
-                        o = [HELMOCI, "pull", f"oci://127.0.0.1:{port}/ours0/{chart}", "--version", "1.0.0", "-d", out, "--plain-http"]
-                        hp = [PY, "-c", HELM_SNIPPET, "pull", f"oci://127.0.0.1:{port}/helm0/{chart}", "1.0.0", out + "-helm"]
+                        o = [HELMOCI, "pull", f"oci://127.0.0.1:{port}/ours0/{chart}", "--version", version, "-d", out, "--plain-http"]
+                        hp = [PY, "-c", HELM_SNIPPET, "pull", f"oci://127.0.0.1:{port}/helm0/{chart}", version, out + "-helm"]
                     wall, cpu, rss, _ = run_measured(o, env)
                     ours.append((wall, cpu, rss))
                     wall, cpu, rss, text = run_measured(hp, env)
                     helm.append((wall, cpu, rss, json.loads(text.strip().splitlines()[-1])["sdk"]))
                 med = lambda xs, i: statistics.median(x[i] for x in xs)
-                rows.append((op, chart, med(ours, 0), med(ours, 1), max(x[2] for x in ours),
-                             med(helm, 0), med(helm, 3), med(helm, 1), max(x[2] for x in helm)))
+                if op == "push":  # a fresh repository, so that the blobs really upload
+                    o = o[:3] + [f"oci://127.0.0.1:{port}/ours-rss"] + o[4:]
+                    hp = hp[:5] + [f"oci://127.0.0.1:{port}/helm-rss"]
+                ours_rss = peak_rss(o, env) or max(x[2] for x in ours)
+                helm_rss = peak_rss(hp, env) or max(x[2] for x in helm)
+                rows.append((op, chart, med(ours, 0), med(ours, 1), ours_rss,
+                             med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
     finally:
         if registry:
             registry.kill()

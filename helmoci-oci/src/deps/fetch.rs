@@ -114,7 +114,7 @@ pub(crate) async fn fetch_all(
     let cache = options.content_cache.as_ref().map(ContentCache::new);
     let got = try_join_all(
         jobs.iter()
-            .map(|j| run(client, j, &limits, cache.as_ref(), options)),
+            .map(|j| run(client, j, lookups, &limits, cache.as_ref(), options)),
     )
     .await?;
     let mut out = Fetched {
@@ -142,6 +142,7 @@ pub(crate) async fn fetch_all(
 async fn run(
     client: &RegistryClient,
     job: &Job<'_>,
+    lookups: &Lookups,
     limits: &HostLimits,
     cache: Option<&ContentCache>,
     options: &DependencyOptions,
@@ -158,7 +159,7 @@ async fn run(
         ),
         Fetch::Oci { reference } => (
             format!("oci://{reference}"),
-            oci(client, reference, job, limits, cache, options).await,
+            oci(client, reference, job, lookups, limits, cache, options).await,
         ),
         Fetch::Http {
             url,
@@ -234,6 +235,7 @@ async fn oci(
     client: &RegistryClient,
     reference: &str,
     job: &Job<'_>,
+    lookups: &Lookups,
     limits: &HostLimits,
     cache: Option<&ContentCache>,
     options: &DependencyOptions,
@@ -243,7 +245,10 @@ async fn oci(
     let file = format!("{}-{version}.tgz", chart.name());
     let _permit = limits.acquire(&host_of(reference)).await?;
     let store = AnyStore::for_chart(client, &chart, false);
-    let resolved = resolve_in(&store, &chart, None).await?;
+    let resolved = match lookups.take_manifest(reference) {
+        Some(r) => r,
+        None => resolve_in(&store, &chart, None).await?,
+    };
     let layer = resolved.chart.chart.clone();
     let dest = job.dir.join(&file);
     let got = match from_cache(cache, &layer.digest, &dest, job, options).await? {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::try_join_all;
-use helmoci_core::deps::{Candidates, Plan, Source};
+use helmoci_core::deps::{resolve, Candidates, Fetch, Plan, Source};
 use helmoci_core::index::IndexFile;
 use helmoci_core::load::{load_dir, LoadOptions};
 use helmoci_core::repo::cache_index_file;
@@ -15,8 +15,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::http::HttpRepo;
 use super::{blocking, DependencyOptions, Event};
 use crate::error::{Error, Result};
-use crate::reference::Reference;
+use crate::pull::{resolve_in, Resolved};
+use crate::reference::{ChartRef, Reference};
 use crate::registry::RegistryClient;
+use crate::store::AnyStore;
 
 /// At most N concurrent requests per host.
 pub(crate) struct HostLimits {
@@ -66,6 +68,17 @@ pub(crate) enum Found {
 pub(crate) struct Lookups {
     pub(crate) found: Vec<Found>,
     pub(crate) http: HashMap<String, Arc<HttpRepo>>,
+    /// Manifests already resolved for the OCI pick of a dependency, by `Fetch::Oci`
+    /// reference: fetched right after the tag list (or, for an exact version, at once),
+    /// while other lookups are still running, so a download needs only the blob.
+    pub(crate) manifests: Mutex<HashMap<String, Resolved>>,
+}
+
+impl Lookups {
+    /// The prefetched manifest of `reference`, if any (taken: each is used once).
+    pub(crate) fn take_manifest(&self, reference: &str) -> Option<Resolved> {
+        self.manifests.lock().ok()?.remove(reference)
+    }
 }
 
 impl Lookups {
@@ -84,8 +97,20 @@ impl Lookups {
 }
 
 enum Job {
-    Version { names: String, path: PathBuf },
-    Tags { names: String, repository: String },
+    Version {
+        names: String,
+        path: PathBuf,
+    },
+    Tags {
+        names: String,
+        repository: String,
+        /// The plan indices of the dependencies in this repository.
+        deps: Vec<usize>,
+    },
+    /// Exact OCI versions: nothing to look up, the manifest can be prefetched.
+    Exact {
+        deps: Vec<usize>,
+    },
     Index(IndexJob),
 }
 
@@ -101,6 +126,7 @@ enum Outcome {
     Version(String),
     Tags(Arc<Vec<String>>),
     Index(Arc<IndexFile>, Option<Event>),
+    Nothing,
 }
 
 /// Looks up every planned dependency; one request per OCI repository and per index.
@@ -114,6 +140,7 @@ pub(crate) async fn lookup(
     let mut keys: HashMap<String, usize> = HashMap::new();
     let mut slot: Vec<Option<usize>> = Vec::new();
     let mut http: HashMap<String, Arc<HttpRepo>> = HashMap::new();
+    let mut exact: Vec<usize> = Vec::new();
     for d in &plan.dependencies {
         let name = &d.dependency.name;
         let (key, job) = match &d.source {
@@ -126,6 +153,7 @@ pub(crate) async fn lookup(
             ),
             Source::Oci { exact: true, .. } => {
                 slot.push(None);
+                exact.push(slot.len() - 1);
                 continue;
             }
             Source::Oci { repository, .. } => (
@@ -133,6 +161,7 @@ pub(crate) async fn lookup(
                 Job::Tags {
                     names: name.clone(),
                     repository: repository.clone(),
+                    deps: Vec::new(),
                 },
             ),
             Source::Http {
@@ -160,7 +189,7 @@ pub(crate) async fn lookup(
                 )
             }
         };
-        match keys.get(&key) {
+        let i = match keys.get(&key) {
             Some(&i) => {
                 match &mut jobs[i] {
                     Job::Version { names, .. } | Job::Tags { names, .. } => {
@@ -171,20 +200,42 @@ pub(crate) async fn lookup(
                         j.names.push_str(", ");
                         j.names.push_str(name);
                     }
+                    Job::Exact { .. } => {}
                 }
-                slot.push(Some(i));
+                i
             }
             None => {
                 keys.insert(key, jobs.len());
-                slot.push(Some(jobs.len()));
                 jobs.push(job);
+                jobs.len() - 1
             }
+        };
+        if let Job::Tags { deps, .. } = &mut jobs[i] {
+            deps.push(slot.len());
         }
+        slot.push(Some(i));
+    }
+    if !exact.is_empty() {
+        jobs.push(Job::Exact { deps: exact });
     }
 
     let refreshing = !options.skip_refresh;
     let limits = HostLimits::new(options.max_concurrent_per_host);
-    let outcomes = try_join_all(jobs.iter().map(|job| run(client, job, options, &limits))).await?;
+    let prefetched = Mutex::new(HashMap::new());
+    let (limits, manifests) = (&limits, &prefetched);
+    let outcomes = try_join_all(jobs.iter().map(|job| async move {
+        let outcome = run(client, job, options, limits).await?;
+        let deps = match (job, &outcome) {
+            (Job::Tags { deps, .. }, Outcome::Tags(tags)) => Some((deps, Candidates::Tags(tags))),
+            (Job::Exact { deps }, _) => Some((deps, Candidates::Exact)),
+            _ => None,
+        };
+        if let Some((deps, candidates)) = deps {
+            prefetch(client, plan, deps, candidates, limits, manifests).await;
+        }
+        Ok::<_, Error>(outcome)
+    }))
+    .await?;
 
     if refreshing {
         report_refresh(&jobs, &outcomes, options);
@@ -201,10 +252,57 @@ pub(crate) async fn lookup(
                 Outcome::Tags(t) => Found::Tags(t.clone()),
                 Outcome::Index(ix, _) => Found::Index(ix.clone()),
                 Outcome::Version(v) => Found::Local(v.clone()),
+                Outcome::Nothing => Found::Exact,
             },
         })
         .collect();
-    Ok(Lookups { found, http })
+    Ok(Lookups {
+        found,
+        http,
+        manifests: prefetched,
+    })
+}
+
+/// Resolves the manifests that dependencies `deps` will download, as soon as their
+/// candidates are known. Best effort: a dependency that does not resolve, or whose
+/// manifest cannot be fetched now, is left for the download step to report.
+async fn prefetch(
+    client: &RegistryClient,
+    plan: &Plan,
+    deps: &[usize],
+    candidates: Candidates<'_>,
+    limits: &HostLimits,
+    manifests: &Mutex<HashMap<String, Resolved>>,
+) {
+    for &i in deps {
+        let Some(planned) = plan.dependencies.get(i) else {
+            continue;
+        };
+        let one = Plan {
+            dependencies: vec![planned.clone()],
+        };
+        let Ok(resolution) = resolve(&one, std::slice::from_ref(&candidates)) else {
+            continue;
+        };
+        let Some(Fetch::Oci { reference }) = resolution.resolved.first().map(|r| &r.fetch) else {
+            continue;
+        };
+        if manifests.lock().map_or(true, |m| m.contains_key(reference)) {
+            continue;
+        }
+        let Ok(chart) = format!("oci://{reference}").parse::<ChartRef>() else {
+            continue;
+        };
+        let Ok(_permit) = limits.acquire(&host_of(reference)).await else {
+            return;
+        };
+        let store = AnyStore::for_chart(client, &chart, false);
+        if let Ok(resolved) = resolve_in(&store, &chart, None).await {
+            if let Ok(mut m) = manifests.lock() {
+                m.insert(reference.clone(), resolved);
+            }
+        }
+    }
 }
 
 fn version_of(o: &Outcome) -> String {
@@ -269,7 +367,10 @@ async fn run(
             })
             .await
         }
-        Job::Tags { names, repository } => {
+        Job::Exact { .. } => Ok(Outcome::Nothing),
+        Job::Tags {
+            names, repository, ..
+        } => {
             let wrap = |e: Error| Error::DependencyLookup {
                 name: names.clone(),
                 what: "could not retrieve list of tags for repository",

@@ -13,6 +13,9 @@ use url::Url;
 use super::client::{Body, Ctx, Req};
 use super::RegistryClient;
 use crate::error::{Error, Result};
+
+/// Download buffer in front of the destination file (256 KiB).
+const WRITE_BUFFER: usize = 256 * 1024;
 use crate::manifest::Descriptor;
 use crate::progress::Meter;
 use crate::reference::Reference;
@@ -95,6 +98,9 @@ impl RegistryClient {
             &ctx,
             &format!("{}/blobs/{}", ctx.repository, descriptor.digest),
         )?;
+        // Few large writes: each write of a `tokio::fs::File` is a round trip to the
+        // blocking pool, and the body arrives in chunks of a few KiB.
+        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, out);
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
         let start = Instant::now();
@@ -118,7 +124,7 @@ impl RegistryClient {
             }
             let copied = copy_body(
                 resp,
-                out,
+                &mut out,
                 &mut hasher,
                 &mut written,
                 descriptor,
