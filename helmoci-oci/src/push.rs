@@ -321,11 +321,21 @@ impl RegistryClient {
             let n = upload(chart.clone(), BlobSource::File(path.to_owned())).await?;
             Ok::<_, Error>((chart, n))
         };
+        // The config from `head` uploads while the archive is checked: it is the one the
+        // manifest needs unless the whole read changes the metadata (a requirements.yaml
+        // further in), and then the right one follows (the first stays unreferenced).
         let config_blob = async {
-            let (md, digest) = checked.await?;
+            let guess_json = head.to_config_json();
+            let guess = Descriptor::of_bytes(media_type::CHART_CONFIG, guess_json.as_bytes());
+            let guessed = upload(guess.clone(), BlobSource::Bytes(Bytes::from(guess_json)));
+            let (n, (md, digest)) = tokio::try_join!(guessed, async { checked.await })?;
             let config_json = md.to_config_json();
             let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());
-            let n = upload(config, BlobSource::Bytes(Bytes::from(config_json))).await?;
+            let n = if config == guess {
+                n
+            } else {
+                upload(config, BlobSource::Bytes(Bytes::from(config_json))).await?
+            };
             Ok::<_, Error>((md, digest, n))
         };
         let prov_blob = async {
