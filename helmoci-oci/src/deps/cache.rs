@@ -90,7 +90,10 @@ impl ContentCache {
         }
     }
 
-    /// Stores a copy of the verified archive `src` under `digest` (atomically, 0644).
+    /// Stores the verified archive `src` under `digest`: a hard link when `src` is on the
+    /// same file system (no copy, no new inode), else a copy written atomically (0644).
+    /// A reader verifies the digest anyway ([`copy_out`](Self::copy_out)), so a linked
+    /// file changed later in place is only a cache miss.
     ///
     /// # Errors
     /// [`Error::Write`] when the cache cannot be written.
@@ -101,6 +104,11 @@ impl ContentCache {
         }
         let dir = dest.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        match std::fs::hard_link(src, &dest) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(_) => {} // another file system, or links not allowed: copy
+        }
         let mut tmp = tempfile::Builder::new()
             .prefix(".helmoci-")
             .tempfile_in(dir)
@@ -140,6 +148,8 @@ mod tests {
         assert!(!cache.copy_out(&d, &out).unwrap());
         cache.put(&src, &d).unwrap();
         assert!(cache.copy_out(&d, &out).unwrap());
+        // Put again: already there.
+        cache.put(&src, &d).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"chart");
         // A damaged entry is a miss and is removed.
         std::fs::write(cache.path_of(&d), b"other").unwrap();

@@ -40,7 +40,12 @@ struct Job<'a> {
     #[cfg(feature = "provenance")]
     version: &'a str,
     fetch: &'a Fetch,
+    /// Where the job writes: the shared temporary directory, or (for `file://`, whose
+    /// packaging names its own file) a directory of its own.
     dir: PathBuf,
+    /// Prepended to a download's file name in `dir`, so that namesakes do not collide
+    /// (no directory per download: creating one costs more than the small download).
+    prefix: String,
     /// The chart repository of an HTTP download.
     repo: Option<Arc<HttpRepo>>,
 }
@@ -93,8 +98,14 @@ pub(crate) async fn fetch_all(
                 repository: repository.clone(),
             });
         }
-        let dir = tmp.join(i.to_string());
-        std::fs::create_dir(&dir).map_err(|e| Error::write(&dir, e))?;
+        let (dir, prefix) = match r.fetch {
+            Fetch::File { .. } => {
+                let dir = tmp.join(i.to_string());
+                std::fs::create_dir(&dir).map_err(|e| Error::write(&dir, e))?;
+                (dir, String::new())
+            }
+            _ => (tmp.to_owned(), format!("{i}-")),
+        };
         let repo = match plan.dependencies.get(i).map(|d| &d.source) {
             Some(Source::Http {
                 repository_name, ..
@@ -107,6 +118,7 @@ pub(crate) async fn fetch_all(
             version: r.locked.version.as_str(),
             fetch: &r.fetch,
             dir,
+            prefix,
             repo,
         });
     }
@@ -250,11 +262,13 @@ async fn oci(
         None => resolve_in(&store, &chart, None).await?,
     };
     let layer = resolved.chart.chart.clone();
-    let dest = job.dir.join(&file);
-    let got = match from_cache(cache, &layer.digest, &dest, job, options).await? {
+    let dest = job.dir.join(format!("{}{file}", job.prefix));
+    let got = match from_cache(cache, &layer.digest, &dest, &file, job, options).await? {
         Some(hit) => hit,
         None => {
             let tmp = download(&store, &layer, &job.dir).await?;
+            // 0644 like Helm's downloads (a temporary file starts 0600).
+            crate::layout::set_readable(tmp.path());
             tmp.persist(&dest)
                 .map_err(|e| Error::write(&dest, e.error))?;
             to_cache(cache, &dest, &layer.digest, options).await;
@@ -307,9 +321,9 @@ async fn http(
         },
         None => None,
     };
-    let dest = job.dir.join(file);
+    let dest = job.dir.join(format!("{}{file}", job.prefix));
     let cached = match &expected {
-        Some(d) => from_cache(cache, d, &dest, job, options)
+        Some(d) => from_cache(cache, d, &dest, file, job, options)
             .await?
             .map(|hit| (hit, d.clone())),
         None => None,
@@ -360,6 +374,7 @@ async fn from_cache(
     cache: Option<&ContentCache>,
     digest: &Digest,
     dest: &Path,
+    file: &str,
     job: &Job<'_>,
     options: &DependencyOptions,
 ) -> Result<Option<Got>> {
@@ -374,11 +389,7 @@ async fn from_cache(
         name: job.name.to_owned(),
         digest: digest.to_string(),
     });
-    let file = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(Some(Got::Cached(dest.to_owned(), file)))
+    Ok(Some(Got::Cached(dest.to_owned(), file.to_owned())))
 }
 
 /// Fills the content cache; a failure is only a warning.

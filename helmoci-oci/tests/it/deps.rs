@@ -226,6 +226,12 @@ pub fn assert_same_as_helm(ours: &Path, helm: &Path) {
                 "{f} differs"
             );
         }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&a), mode(&b), "{f}: file mode differs from Helm's");
+        }
     }
     let read = |d: &Path| {
         Lock::from_yaml(&std::fs::read(d.join("Chart.lock")).unwrap(), "Chart.lock").unwrap()
