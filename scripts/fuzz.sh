@@ -8,7 +8,13 @@
 # fuzz/corpus/<target>/ (seeded from the test fixtures by fuzz/make_seeds.py, grown by each
 # run); crashes in fuzz/artifacts/<target>/. Replay a crash on stable by copying it to
 # helmoci-core/tests/fixtures/fuzzed/<target>-<name> (see helmoci-core/tests/fuzzed.rs).
-# Environment: FUZZ_JOBS (libFuzzer workers per target, default 1), FUZZ_RSS_MB (2048).
+# Environment: FUZZ_JOBS (libFuzzer workers per target, default 1), FUZZ_RSS_MB (2048),
+# FUZZ_MAX_LEN (largest input, default 4096, libFuzzer's own default: a 4 KiB deflate
+# stream still inflates to megabytes, and small inputs keep the rate high).
+#
+# Every run appends one line per target to fuzz/ledger.tsv (date, target, seconds,
+# executions, crashes), and the table ends with the executions summed over the ledger: the
+# figure the fuzzing goal (10 million per target) is measured by.
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-60}
@@ -36,7 +42,7 @@ for t in "${targets[@]}"; do
   log="logs/$t.log"
   cargo +nightly fuzz run "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
-    -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -max_len=65536 \
+    -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -max_len="${FUZZ_MAX_LEN:-4096}" \
     -artifact_prefix="artifacts/$t/" >"$log" 2>&1
   rc=$?
   execs=$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
@@ -48,10 +54,13 @@ for t in "${targets[@]}"; do
   fi
   total_crashes=$((total_crashes + crashes))
   corpus=$(find "corpus/$t" -type f | wc -l)
+  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$seconds" "$execs" "$crashes" >>ledger.tsv
   printf '%-18s %14s %10s %8s %8s\n' "$t" "$execs" "${speed:-?}" "$crashes" "$corpus"
   if [ "$crashes" -ne 0 ]; then
     grep -m3 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | sed 's/^/    /'
     echo "    log: fuzz/$log; artifacts: fuzz/artifacts/$t/"
   fi
 done
+echo "== executions over all runs in fuzz/ledger.tsv"
+awk -F'\t' '!/^#/ {n[$2]+=$4; c[$2]+=$5} END {for (t in n) printf "%-18s %14d %8d\n", t, n[t], c[t]}' ledger.tsv | sort
 [ "$total_crashes" -eq 0 ]

@@ -328,7 +328,7 @@ impl RegistryClient {
             let guess_json = head.to_config_json();
             let guess = Descriptor::of_bytes(media_type::CHART_CONFIG, guess_json.as_bytes());
             let guessed = upload(guess.clone(), BlobSource::Bytes(Bytes::from(guess_json)));
-            let (n, (md, digest)) = tokio::try_join!(guessed, async { checked.await })?;
+            let (n, (md, digest)) = tokio::try_join!(guessed, checked)?;
             let config_json = md.to_config_json();
             let config = Descriptor::of_bytes(media_type::CHART_CONFIG, config_json.as_bytes());
             let n = if config == guess {
