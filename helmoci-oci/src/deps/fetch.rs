@@ -51,7 +51,8 @@ struct Job<'a> {
 }
 
 enum Got {
-    Downloaded(PathBuf, String),
+    /// Downloaded and verified: `(path, file name in charts/, digest)`.
+    Downloaded(PathBuf, String, Digest),
     Cached(PathBuf, String),
     Packaged(PathBuf, String),
 }
@@ -134,10 +135,12 @@ pub(crate) async fn fetch_all(
         downloaded: 0,
         cache_hits: 0,
     };
+    let mut to_cache = Vec::new();
     for g in got {
         let (path, file) = match g {
-            Got::Downloaded(p, f) => {
+            Got::Downloaded(p, f, d) => {
                 out.downloaded += 1;
+                to_cache.push((p.clone(), d));
                 (p, f)
             }
             Got::Cached(p, f) => {
@@ -147,6 +150,9 @@ pub(crate) async fn fetch_all(
             Got::Packaged(p, f) => (p, f),
         };
         out.files.push((path, file));
+    }
+    if let Some(cache) = cache {
+        fill_cache(cache, to_cache, options).await;
     }
     Ok(out)
 }
@@ -200,7 +206,7 @@ async fn run(
             source: Box::new(e),
         },
     })?;
-    if let Got::Downloaded(path, _) | Got::Cached(path, _) = &got {
+    if let Got::Downloaded(path, _, _) | Got::Cached(path, _) = &got {
         let p = path.clone();
         blocking("chart check", move || {
             load_archive_file(&p, &LoadOptions::default())
@@ -271,8 +277,7 @@ async fn oci(
             crate::layout::set_readable(tmp.path());
             tmp.persist(&dest)
                 .map_err(|e| Error::write(&dest, e.error))?;
-            to_cache(cache, &dest, &layer.digest, options).await;
-            Got::Downloaded(dest, file.clone())
+            Got::Downloaded(dest, file.clone(), layer.digest.clone())
         }
     };
     // The provenance layer of the same manifest, even for a cached archive.
@@ -343,8 +348,7 @@ async fn http(
                     });
                 }
             }
-            to_cache(cache, &dest, &actual, options).await;
-            (Got::Downloaded(dest, file.to_owned()), actual)
+            (Got::Downloaded(dest, file.to_owned(), actual.clone()), actual)
         }
     };
     #[cfg(not(feature = "provenance"))]
@@ -392,18 +396,29 @@ async fn from_cache(
     Ok(Some(Got::Cached(dest.to_owned(), file.to_owned())))
 }
 
-/// Fills the content cache; a failure is only a warning.
-async fn to_cache(
-    cache: Option<&ContentCache>,
-    src: &Path,
-    digest: &Digest,
+/// Fills the content cache with the verified downloads, one after the other on one
+/// blocking thread: new cache directories made concurrently contend for their parent's
+/// lock. A failure is only a warning.
+async fn fill_cache(
+    cache: ContentCache,
+    entries: Vec<(PathBuf, Digest)>,
     options: &DependencyOptions,
 ) {
-    let Some(cache) = cache else { return };
-    let (c, d, p) = (cache.clone(), digest.clone(), src.to_owned());
-    if let Err(e) = blocking("content cache write", move || c.put(&p, &d)).await {
+    if entries.is_empty() {
+        return;
+    }
+    let failed = blocking("content cache write", move || {
+        Ok(entries
+            .iter()
+            .filter_map(|(p, d)| cache.put(p, d).err())
+            .map(|e| super::one_line(&e))
+            .collect::<Vec<_>>())
+    })
+    .await;
+    let failed = failed.unwrap_or_else(|e| vec![super::one_line(&e)]);
+    for e in failed {
         options.emit(Event::Warning {
-            message: format!("cannot fill the content cache: {}", super::one_line(&e)),
+            message: format!("cannot fill the content cache: {e}"),
         });
     }
 }
