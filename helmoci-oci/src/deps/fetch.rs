@@ -263,16 +263,23 @@ async fn oci(
     let file = format!("{}-{version}.tgz", chart.name());
     let _permit = limits.acquire(&host_of(reference)).await?;
     let store = AnyStore::for_chart(client, &chart, false);
-    let resolved = match lookups.take_manifest(reference) {
-        Some(r) => r,
-        None => resolve_in(&store, &chart, None).await?,
+    let (resolved, prefetched) = match lookups.take_prefetched(reference) {
+        Some(p) => (p.resolved, p.archive),
+        None => (resolve_in(&store, &chart, None).await?, None),
     };
     let layer = resolved.chart.chart.clone();
     let dest = job.dir.join(format!("{}{file}", job.prefix));
-    let got = match from_cache(cache, &layer.digest, &dest, &file, job, options).await? {
+    let cached = match prefetched {
+        Some(_) => None,
+        None => from_cache(cache, &layer.digest, &dest, &file, job, options).await?,
+    };
+    let got = match cached {
         Some(hit) => hit,
         None => {
-            let tmp = download(&store, &layer, &job.dir).await?;
+            let tmp = match prefetched {
+                Some(t) => t,
+                None => download(&store, &layer, &job.dir).await?,
+            };
             // 0644 like Helm's downloads (a temporary file starts 0600).
             crate::layout::set_readable(tmp.path());
             tmp.persist(&dest)
@@ -348,7 +355,10 @@ async fn http(
                     });
                 }
             }
-            (Got::Downloaded(dest, file.to_owned(), actual.clone()), actual)
+            (
+                Got::Downloaded(dest, file.to_owned(), actual.clone()),
+                actual,
+            )
         }
     };
     #[cfg(not(feature = "provenance"))]

@@ -10,12 +10,14 @@ use helmoci_core::deps::{resolve, Candidates, Fetch, Plan, Source};
 use helmoci_core::index::IndexFile;
 use helmoci_core::load::{load_dir, LoadOptions};
 use helmoci_core::repo::cache_index_file;
+use tempfile::NamedTempFile;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::cache::ContentCache;
 use super::http::HttpRepo;
 use super::{blocking, DependencyOptions, Event};
 use crate::error::{Error, Result};
-use crate::pull::{resolve_in, Resolved};
+use crate::pull::{download, resolve_in, Resolved};
 use crate::reference::{ChartRef, Reference};
 use crate::registry::RegistryClient;
 use crate::store::AnyStore;
@@ -68,16 +70,26 @@ pub(crate) enum Found {
 pub(crate) struct Lookups {
     pub(crate) found: Vec<Found>,
     pub(crate) http: HashMap<String, Arc<HttpRepo>>,
-    /// Manifests already resolved for the OCI pick of a dependency, by `Fetch::Oci`
-    /// reference: fetched right after the tag list (or, for an exact version, at once),
-    /// while other lookups are still running, so a download needs only the blob.
-    pub(crate) manifests: Mutex<HashMap<String, Resolved>>,
+    /// What was already fetched for the OCI pick of a dependency, by `Fetch::Oci`
+    /// reference: right after the tag list (or, for an exact version, at once), while
+    /// other lookups are still running.
+    pub(crate) prefetched: Mutex<HashMap<String, Prefetched>>,
+}
+
+/// An OCI pick fetched during the lookups.
+pub(crate) struct Prefetched {
+    /// Its manifest.
+    pub(crate) resolved: Resolved,
+    /// Its chart blob, verified, in the update's temporary directory; `None` when the
+    /// content cache has it (or the download failed: the download step retries and
+    /// reports).
+    pub(crate) archive: Option<NamedTempFile>,
 }
 
 impl Lookups {
-    /// The prefetched manifest of `reference`, if any (taken: each is used once).
-    pub(crate) fn take_manifest(&self, reference: &str) -> Option<Resolved> {
-        self.manifests.lock().ok()?.remove(reference)
+    /// What was prefetched for `reference`, if anything (taken: each is used once).
+    pub(crate) fn take_prefetched(&self, reference: &str) -> Option<Prefetched> {
+        self.prefetched.lock().ok()?.remove(reference)
     }
 }
 
@@ -134,6 +146,7 @@ pub(crate) async fn lookup(
     client: &RegistryClient,
     plan: &Plan,
     options: &DependencyOptions,
+    tmp: &Path,
 ) -> Result<Lookups> {
     // One job per distinct thing to look up; `slot[i]` says which job serves dependency i.
     let mut jobs: Vec<Job> = Vec::new();
@@ -231,7 +244,13 @@ pub(crate) async fn lookup(
             _ => None,
         };
         if let Some((deps, candidates)) = deps {
-            prefetch(client, plan, deps, candidates, limits, manifests).await;
+            let to = Prefetch {
+                limits,
+                into: manifests,
+                tmp,
+                cache: options.content_cache.as_deref(),
+            };
+            prefetch(client, plan, deps, candidates, &to).await;
         }
         Ok::<_, Error>(outcome)
     }))
@@ -259,20 +278,30 @@ pub(crate) async fn lookup(
     Ok(Lookups {
         found,
         http,
-        manifests: prefetched,
+        prefetched,
     })
 }
 
-/// Resolves the manifests that dependencies `deps` will download, as soon as their
-/// candidates are known. Best effort: a dependency that does not resolve, or whose
-/// manifest cannot be fetched now, is left for the download step to report.
+/// Where [`prefetch`] works.
+struct Prefetch<'a> {
+    limits: &'a HostLimits,
+    into: &'a Mutex<HashMap<String, Prefetched>>,
+    /// The update's temporary directory.
+    tmp: &'a Path,
+    /// The content cache, whose archives are not downloaded again.
+    cache: Option<&'a Path>,
+}
+
+/// Fetches the manifest and chart blob that dependencies `deps` will use, as soon as their
+/// candidates are known: each OCI dependency goes tags → manifest → blob without waiting
+/// for the other lookups. Best effort: a dependency that does not resolve, or whose
+/// manifest or blob cannot be fetched now, is left for the download step to report.
 async fn prefetch(
     client: &RegistryClient,
     plan: &Plan,
     deps: &[usize],
     candidates: Candidates<'_>,
-    limits: &HostLimits,
-    manifests: &Mutex<HashMap<String, Resolved>>,
+    to: &Prefetch<'_>,
 ) {
     for &i in deps {
         let Some(planned) = plan.dependencies.get(i) else {
@@ -287,20 +316,30 @@ async fn prefetch(
         let Some(Fetch::Oci { reference }) = resolution.resolved.first().map(|r| &r.fetch) else {
             continue;
         };
-        if manifests.lock().map_or(true, |m| m.contains_key(reference)) {
+        if to.into.lock().map_or(true, |m| m.contains_key(reference)) {
             continue;
         }
         let Ok(chart) = format!("oci://{reference}").parse::<ChartRef>() else {
             continue;
         };
-        let Ok(_permit) = limits.acquire(&host_of(reference)).await else {
+        let Ok(_permit) = to.limits.acquire(&host_of(reference)).await else {
             return;
         };
         let store = AnyStore::for_chart(client, &chart, false);
-        if let Ok(resolved) = resolve_in(&store, &chart, None).await {
-            if let Ok(mut m) = manifests.lock() {
-                m.insert(reference.clone(), resolved);
-            }
+        let Ok(resolved) = resolve_in(&store, &chart, None).await else {
+            continue;
+        };
+        let layer = &resolved.chart.chart;
+        let cached = to
+            .cache
+            .is_some_and(|c| ContentCache::new(c).path_of(&layer.digest).is_file());
+        let archive = if cached {
+            None
+        } else {
+            download(&store, layer, to.tmp).await.ok()
+        };
+        if let Ok(mut m) = to.into.lock() {
+            m.insert(reference.clone(), Prefetched { resolved, archive });
         }
     }
 }

@@ -328,16 +328,8 @@ pub async fn build_dependencies(
     lock.check_sync(&requested, deps, &chart.metadata.api_version)
         .map_err(wrap)?;
     let locked_plan = plan(chart_dir, &lock.dependencies, &repos).map_err(wrap)?;
-    let (resolution, found) = lookup_and_resolve(client, chart_dir, &locked_plan, options).await?;
-    let outcome = fetch_and_apply(
-        client,
-        chart_dir,
-        &locked_plan,
-        &resolution,
-        &found,
-        options,
-    )
-    .await?;
+    let looked = lookup_and_resolve(client, chart_dir, &locked_plan, options).await?;
+    let outcome = fetch_and_apply(client, chart_dir, &locked_plan, looked, options).await?;
     Ok(Updated {
         lock,
         lock_written: false,
@@ -382,14 +374,13 @@ async fn update_loaded(
     }
     let repos = load_repositories(options)?;
     let planned = plan(chart_dir, deps, &repos).map_err(wrap)?;
-    let (resolution, found) = lookup_and_resolve(client, chart_dir, &planned, options).await?;
+    let looked = lookup_and_resolve(client, chart_dir, &planned, options).await?;
     let generated = match options.generated {
         Some(t) => t,
         None => generated_now().map_err(wrap)?,
     };
-    let lock = resolution.lock(generated);
-    let outcome =
-        fetch_and_apply(client, chart_dir, &planned, &resolution, &found, options).await?;
+    let lock = looked.resolution.lock(generated);
+    let outcome = fetch_and_apply(client, chart_dir, &planned, looked, options).await?;
     let (dir, l) = (chart_dir.to_owned(), lock.clone());
     let lock_written = blocking("lock write", move || {
         l.write_to_chart(&dir, kind)
@@ -409,44 +400,63 @@ async fn update_loaded(
     })
 }
 
+/// What the lookups resolved, what they found, and the temporary directory (inside the
+/// chart) where archives are fetched before they move into `charts/`.
+struct Looked {
+    resolution: Resolution,
+    found: lookup::Lookups,
+    tmp: tempfile::TempDir,
+}
+
 async fn lookup_and_resolve(
     client: &RegistryClient,
     chart_dir: &Path,
     planned: &Plan,
     options: &DependencyOptions,
-) -> Result<(Resolution, lookup::Lookups)> {
-    let found = lookup::lookup(client, planned, options).await?;
+) -> Result<Looked> {
+    // Made before the lookups: OCI archives are fetched as soon as their tags are known.
+    let tmp = tempfile::Builder::new()
+        .prefix("tmpcharts-")
+        .tempdir_in(chart_dir)
+        .map_err(|e| Error::write(chart_dir, e))?;
+    let found = lookup::lookup(client, planned, options, tmp.path()).await?;
     let candidates = found.candidates();
     let resolution = resolve(planned, &candidates).map_err(|source| Error::Dependencies {
         chart: chart_dir.to_owned(),
         source: Box::new(source),
     })?;
     drop(candidates);
-    Ok((resolution, found))
+    Ok(Looked {
+        resolution,
+        found,
+        tmp,
+    })
 }
 
 async fn fetch_and_apply(
     client: &RegistryClient,
     chart_dir: &Path,
     planned: &Plan,
-    resolution: &Resolution,
-    found: &lookup::Lookups,
+    looked: Looked,
     options: &DependencyOptions,
 ) -> Result<apply::Outcome> {
+    let Looked {
+        resolution,
+        found,
+        tmp,
+    } = looked;
+    let resolution = &resolution;
     let charts = chart_dir.join("charts");
     match std::fs::metadata(&charts) {
         Ok(m) if !m.is_dir() => return Err(Error::ChartsNotADirectory { path: charts }),
         // Created only when everything was fetched (a failed update leaves no trace).
         _ => {}
     }
-    let tmp = tempfile::Builder::new()
-        .prefix("tmpcharts-")
-        .tempdir_in(chart_dir)
-        .map_err(|e| Error::write(chart_dir, e))?;
     options.emit(Event::Saving {
         count: resolution.resolved.len(),
     });
-    let fetched = fetch::fetch_all(client, planned, resolution, found, tmp.path(), options).await?;
+    let fetched =
+        fetch::fetch_all(client, planned, resolution, &found, tmp.path(), options).await?;
     let local: Vec<String> = resolution
         .resolved
         .iter()
