@@ -16,6 +16,8 @@ pub(crate) struct Outcome {
     pub(crate) deleted: Vec<PathBuf>,
     pub(crate) downloaded: usize,
     pub(crate) cache_hits: usize,
+    /// Downloads to put in the content cache: `(path in charts/, digest)`.
+    pub(crate) to_cache: Vec<(PathBuf, helmoci_core::digest::Digest)>,
 }
 
 /// Moves `files` (`(temporary path, file name)`) into `charts`, then deletes the files

@@ -28,6 +28,8 @@ use crate::store::AnyStore;
 pub(crate) struct Fetched {
     /// `(archive in the temporary directory, file name in charts/)`.
     pub(crate) files: Vec<(PathBuf, String)>,
+    /// Verified downloads for the content cache: `(file name in charts/, digest)`.
+    pub(crate) to_cache: Vec<(String, Digest)>,
     /// Network downloads.
     pub(crate) downloaded: usize,
     /// Content-cache hits.
@@ -132,15 +134,15 @@ pub(crate) async fn fetch_all(
     .await?;
     let mut out = Fetched {
         files: Vec::with_capacity(got.len()),
+        to_cache: Vec::new(),
         downloaded: 0,
         cache_hits: 0,
     };
-    let mut to_cache = Vec::new();
     for g in got {
         let (path, file) = match g {
             Got::Downloaded(p, f, d) => {
                 out.downloaded += 1;
-                to_cache.push((p.clone(), d));
+                out.to_cache.push((f.clone(), d));
                 (p, f)
             }
             Got::Cached(p, f) => {
@@ -150,9 +152,6 @@ pub(crate) async fn fetch_all(
             Got::Packaged(p, f) => (p, f),
         };
         out.files.push((path, file));
-    }
-    if let Some(cache) = cache {
-        fill_cache(cache, to_cache, options).await;
     }
     Ok(out)
 }
@@ -406,10 +405,11 @@ async fn from_cache(
     Ok(Some(Got::Cached(dest.to_owned(), file.to_owned())))
 }
 
-/// Fills the content cache with the verified downloads, one after the other on one
+/// Fills the content cache with the verified downloads (now in `charts/`, so that a link
+/// never races the move there), one after the other on one
 /// blocking thread: new cache directories made concurrently contend for their parent's
 /// lock. A failure is only a warning.
-async fn fill_cache(
+pub(crate) async fn fill_cache(
     cache: ContentCache,
     entries: Vec<(PathBuf, Digest)>,
     options: &DependencyOptions,

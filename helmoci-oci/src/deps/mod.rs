@@ -330,6 +330,7 @@ pub async fn build_dependencies(
     let locked_plan = plan(chart_dir, &lock.dependencies, &repos).map_err(wrap)?;
     let looked = lookup_and_resolve(client, chart_dir, &locked_plan, options).await?;
     let outcome = fetch_and_apply(client, chart_dir, &locked_plan, looked, options).await?;
+    fill_cache(&outcome, options).await;
     Ok(Updated {
         lock,
         lock_written: false,
@@ -382,14 +383,15 @@ async fn update_loaded(
     let lock = looked.resolution.lock(generated);
     let outcome = fetch_and_apply(client, chart_dir, &planned, looked, options).await?;
     let (dir, l) = (chart_dir.to_owned(), lock.clone());
-    let lock_written = blocking("lock write", move || {
+    let write_lock = blocking("lock write", move || {
         l.write_to_chart(&dir, kind)
             .map_err(|source| Error::Dependencies {
                 chart: dir.clone(),
                 source: Box::new(source),
             })
-    })
-    .await?;
+    });
+    let (lock_written, ()) = tokio::join!(write_lock, fill_cache(&outcome, options));
+    let lock_written = lock_written?;
     Ok(Updated {
         lock,
         lock_written,
@@ -406,6 +408,14 @@ struct Looked {
     resolution: Resolution,
     found: lookup::Lookups,
     tmp: tempfile::TempDir,
+}
+
+/// Puts the update's downloads into the content cache, if there is one.
+async fn fill_cache(outcome: &apply::Outcome, options: &DependencyOptions) {
+    if let Some(root) = &options.content_cache {
+        let cache = cache::ContentCache::new(root);
+        fetch::fill_cache(cache, outcome.to_cache.clone(), options).await;
+    }
 }
 
 async fn lookup_and_resolve(
@@ -467,11 +477,17 @@ async fn fetch_and_apply(
     let outcome = blocking("charts/ update", move || {
         let result = apply::apply(&fetched.files, &charts, &local, &opts);
         drop(tmp);
+        let to_cache = fetched
+            .to_cache
+            .into_iter()
+            .map(|(file, digest)| (charts.join(file), digest))
+            .collect();
         result.map(|(saved, deleted)| apply::Outcome {
             saved,
             deleted,
             downloaded: fetched.downloaded,
             cache_hits: fetched.cache_hits,
+            to_cache,
         })
     })
     .await?;
