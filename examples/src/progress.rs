@@ -1,11 +1,13 @@
-//! Progress bars on stderr for blob uploads and downloads, drawn only when stderr is a
-//! terminal: scripts, pipes, `--json` and the tests see exactly Helm's output.
+//! Progress bars on stderr for blob uploads and downloads and for packaging, drawn only
+//! when stderr is a terminal: scripts, pipes, `--json` and the tests see exactly Helm's
+//! output.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use helmoci_core::digest::Digest;
+use helmoci_core::package::PackageProgress;
 use helmoci_oci::media_type;
 use helmoci_oci::progress::{Direction, ProgressSink, Transfer, TransferEvent};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -42,6 +44,25 @@ pub fn bars(output: Output) -> Option<ProgressSink> {
     };
     Some(ProgressSink::new(move |event: TransferEvent<'_>| {
         bars.on(event)
+    }))
+}
+
+/// A bar for packaging `chart` (bytes of the tar stream against the chart's content
+/// size), or `None` when stderr is not a terminal or the output is JSON. The bar clears
+/// itself when packaging reports the end.
+pub fn package_bar(output: Output, chart: &str) -> Option<PackageProgress> {
+    if output == Output::Json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(style());
+    bar.set_message(format!("package {chart}"));
+    Some(PackageProgress::new(move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        if done >= total {
+            bar.finish_and_clear();
+        }
     }))
 }
 

@@ -37,6 +37,20 @@ pub struct Chart {
 }
 
 impl Chart {
+    /// Bytes of file content in the chart and its subcharts (values, schema, templates,
+    /// other files): about what its archive holds before compression.
+    pub fn content_size(&self) -> u64 {
+        let own: u64 = self
+            .values
+            .iter()
+            .chain(&self.schema)
+            .chain(&self.templates)
+            .chain(&self.files)
+            .map(ChartFile::size)
+            .sum();
+        own + self.subcharts.iter().map(Chart::content_size).sum::<u64>()
+    }
+
     /// The chart's name (`metadata.name`).
     pub fn name(&self) -> &str {
         &self.metadata.name

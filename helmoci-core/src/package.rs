@@ -179,6 +179,31 @@ pub fn peek_metadata(path: &Path, opts: &LoadOptions) -> Result<ChartMetadata, E
     Ok(metadata)
 }
 
+/// Receives packaging progress: `(bytes of the tar stream written so far, the chart's
+/// [`content_size`](Chart::content_size))`, every 256 KiB or so and once at the end
+/// with both equal. Cheap to clone.
+///
+/// ```
+/// use helmoci_core::package::PackageProgress;
+/// let p = PackageProgress::new(|done, total| eprintln!("{done}/{total}"));
+/// # let _ = p;
+/// ```
+#[derive(Clone)]
+pub struct PackageProgress(std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl PackageProgress {
+    /// Progress reported to `f(done, total)`.
+    pub fn new(f: impl Fn(u64, u64) + Send + Sync + 'static) -> PackageProgress {
+        PackageProgress(std::sync::Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for PackageProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PackageProgress")
+    }
+}
+
 /// Options for [`package`], mirroring `helm package`'s flags.
 #[derive(Debug, Clone)]
 pub struct PackageOptions {
@@ -200,6 +225,8 @@ pub struct PackageOptions {
     /// `false`, as in Helm: the rename alone already guarantees that no reader ever sees a
     /// partial archive; the sync costs about 5 ms per archive.
     pub sync: bool,
+    /// Where packaging progress goes (for a progress bar on big charts). Default `None`.
+    pub progress: Option<PackageProgress>,
 }
 
 impl Default for PackageOptions {
@@ -212,6 +239,7 @@ impl Default for PackageOptions {
             threads: 0,
             load: LoadOptions::default(),
             sync: false,
+            progress: None,
         }
     }
 }
@@ -254,7 +282,13 @@ pub fn package_chart(mut chart: Chart, opts: &PackageOptions) -> Result<Packaged
         chart.stamp_mtimes(t);
     }
     check_dependencies(&chart)?;
-    save(&chart, &opts.destination, opts.threads, opts.sync)
+    save_with(
+        &chart,
+        &opts.destination,
+        opts.threads,
+        opts.sync,
+        opts.progress.as_ref(),
+    )
 }
 
 /// Helm's `CheckDependencies`: every `Chart.yaml` dependency, by name, must be loaded
@@ -286,6 +320,16 @@ pub fn save(
     threads: usize,
     sync: bool,
 ) -> Result<PackagedChart, Error> {
+    save_with(chart, dest, threads, sync, None)
+}
+
+fn save_with(
+    chart: &Chart,
+    dest: &Path,
+    threads: usize,
+    sync: bool,
+    progress: Option<&PackageProgress>,
+) -> Result<PackagedChart, Error> {
     let mut metadata = chart.metadata.clone();
     metadata.validate()?;
     check_schemas(chart)?;
@@ -310,7 +354,7 @@ pub fn save(
         .tempfile_in(dest)
         .map_err(write_err)?;
     let hashing = HashingWriter::new(BufWriter::with_capacity(256 * 1024, tmp.as_file_mut()));
-    let (buffered, digest, size) = write_archive(chart, hashing, threads)?.finish();
+    let (buffered, digest, size) = write_archive_with(chart, hashing, threads, progress)?.finish();
     buffered
         .into_inner()
         .map_err(|e| write_err(e.into_error()))?;
@@ -370,6 +414,15 @@ fn check_schemas(chart: &Chart) -> Result<(), Error> {
 /// # Errors
 /// I/O errors, and errors reading files left on disk.
 pub fn write_archive<W: Write>(chart: &Chart, out: W, threads: usize) -> Result<W, Error> {
+    write_archive_with(chart, out, threads, None)
+}
+
+fn write_archive_with<W: Write>(
+    chart: &Chart,
+    out: W,
+    threads: usize,
+    progress: Option<&PackageProgress>,
+) -> Result<W, Error> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -380,8 +433,48 @@ pub fn write_archive<W: Write>(chart: &Chart, out: W, threads: usize) -> Result<
         source,
     };
     let gz = GzipWriter::new(out, threads).map_err(io_err)?;
-    let gz = write_tar(chart, gz)?;
+    let gz = match progress {
+        None => write_tar(chart, gz)?,
+        Some(p) => {
+            let total = chart.content_size();
+            let metered = Metered {
+                inner: gz,
+                progress: p,
+                done: 0,
+                reported: 0,
+                total,
+            };
+            let metered = write_tar(chart, metered)?;
+            (metered.progress.0)(total, total);
+            metered.inner
+        }
+    };
     gz.finish().map_err(io_err)
+}
+
+/// Counts the tar stream on its way to the compressor for [`PackageProgress`].
+struct Metered<'a, W> {
+    inner: W,
+    progress: &'a PackageProgress,
+    done: u64,
+    reported: u64,
+    total: u64,
+}
+
+impl<W: Write> Write for Metered<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.done += n as u64;
+        if self.done - self.reported >= 256 * 1024 {
+            self.reported = self.done;
+            (self.progress.0)(self.done.min(self.total), self.total);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Writes the uncompressed tar stream Helm would write for `chart` (entry order, headers,

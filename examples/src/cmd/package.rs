@@ -114,6 +114,13 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         for w in &chart.warnings {
             eprintln!("WARNING: {}:{}: {}", w.file, w.line, w.message);
         }
+        let opts = PackageOptions {
+            progress: crate::progress::package_bar(
+                crate::progress::Output::from_json_flag(args.json),
+                chart.name(),
+            ),
+            ..opts.clone()
+        };
         let packaged = package_chart(chart, &opts)
             .with_context(|| format!("cannot package {}", dir.display()))?;
         if let Some(signer) = &signer {
