@@ -64,53 +64,14 @@ impl PackagedChart {
     /// [`Error::ChartYamlMissing`], and `Chart.yaml` parse and validation errors, all
     /// wrapped in [`Error::Load`] naming the file.
     pub fn from_archive(path: &Path, opts: &LoadOptions) -> Result<PackagedChart, Error> {
-        let file = fs::File::open(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let name = path.display().to_string();
+        let file = open(path)?;
         let mut reader = crate::digest::HashingReader::new(io::BufReader::new(file));
-        let mut chart_yaml = None;
-        let mut requirements = None;
-        let read = crate::archive::read_archive(&name, &mut reader, &opts.limits, |entry, data| {
-            let slot = match entry.path.as_str() {
-                "Chart.yaml" => &mut chart_yaml,
-                "requirements.yaml" => &mut requirements,
-                _ => return Ok(()),
-            };
-            let mut buf = Vec::with_capacity(entry.size as usize);
-            io::Read::read_to_end(data, &mut buf).map_err(|source| Error::ArchiveCorrupt {
-                archive: name.clone(),
-                source,
-            })?;
-            if buf.starts_with(b"\xef\xbb\xbf") {
-                buf.drain(..3);
-            }
-            *slot = Some(buf);
-            Ok(())
-        });
-        let wrap = |e: Error| Error::Load {
-            path: path.to_path_buf(),
-            source: Box::new(e),
-        };
-        read.map_err(wrap)?;
+        let metadata = archived_metadata(path, &mut reader, opts, false)?;
         io::copy(&mut reader, &mut io::sink()).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
         let (_, digest, size) = reader.finish();
-        let chart_yaml = chart_yaml.ok_or(Error::ChartYamlMissing).map_err(wrap)?;
-        let (mut metadata, _) =
-            ChartMetadata::from_yaml(&chart_yaml, "Chart.yaml").map_err(wrap)?;
-        if metadata.api_version.is_empty() {
-            metadata.api_version = "v1".into();
-        }
-        if let Some(req) = requirements {
-            metadata
-                .merge_yaml(&req, "requirements.yaml")
-                .map_err(wrap)?;
-        }
-        metadata.validate().map_err(wrap)?;
         Ok(PackagedChart {
             path: path.to_path_buf(),
             digest,
@@ -118,6 +79,66 @@ impl PackagedChart {
             metadata,
         })
     }
+}
+
+fn open(path: &Path) -> Result<fs::File, Error> {
+    fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the metadata of the archive `input` (named by `path`) with the loader's rules:
+/// `Chart.yaml`, plus `requirements.yaml` merged in unless `first_only`, where reading
+/// stops after `Chart.yaml`. BOMs stripped, parsed, defaulted and validated as Helm does.
+fn archived_metadata(
+    path: &Path,
+    input: impl io::Read,
+    opts: &LoadOptions,
+    first_only: bool,
+) -> Result<ChartMetadata, Error> {
+    use std::ops::ControlFlow;
+    let name = path.display().to_string();
+    let mut chart_yaml = None;
+    let mut requirements = None;
+    let read = crate::archive::read_archive_until(&name, input, &opts.limits, |entry, data| {
+        let slot = match entry.path.as_str() {
+            "Chart.yaml" => &mut chart_yaml,
+            "requirements.yaml" if !first_only => &mut requirements,
+            _ => return Ok(ControlFlow::Continue(())),
+        };
+        let mut buf = Vec::with_capacity(entry.size as usize);
+        io::Read::read_to_end(data, &mut buf).map_err(|source| Error::ArchiveCorrupt {
+            archive: name.clone(),
+            source,
+        })?;
+        if buf.starts_with(b"\xef\xbb\xbf") {
+            buf.drain(..3);
+        }
+        *slot = Some(buf);
+        Ok(if first_only {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    });
+    let wrap = |e: Error| Error::Load {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    };
+    read.map_err(wrap)?;
+    let chart_yaml = chart_yaml.ok_or(Error::ChartYamlMissing).map_err(wrap)?;
+    let (mut metadata, _) = ChartMetadata::from_yaml(&chart_yaml, "Chart.yaml").map_err(wrap)?;
+    if metadata.api_version.is_empty() {
+        metadata.api_version = "v1".into();
+    }
+    if let Some(req) = requirements {
+        metadata
+            .merge_yaml(&req, "requirements.yaml")
+            .map_err(wrap)?;
+    }
+    metadata.validate().map_err(wrap)?;
+    Ok(metadata)
 }
 
 /// The `Chart.yaml` of a chart archive, reading only as far as that entry (the first one
@@ -144,39 +165,7 @@ impl PackagedChart {
 /// # Errors
 /// As [`PackagedChart::from_archive`], for the part of the archive that was read.
 pub fn peek_metadata(path: &Path, opts: &LoadOptions) -> Result<ChartMetadata, Error> {
-    let file = fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let name = path.display().to_string();
-    let mut chart_yaml = None;
-    let read = crate::archive::read_archive_until(&name, file, &opts.limits, |entry, data| {
-        if entry.path != "Chart.yaml" {
-            return Ok(std::ops::ControlFlow::Continue(()));
-        }
-        let mut buf = Vec::with_capacity(entry.size as usize);
-        io::Read::read_to_end(data, &mut buf).map_err(|source| Error::ArchiveCorrupt {
-            archive: name.clone(),
-            source,
-        })?;
-        chart_yaml = Some(buf);
-        Ok(std::ops::ControlFlow::Break(()))
-    });
-    let wrap = |e: Error| Error::Load {
-        path: path.to_path_buf(),
-        source: Box::new(e),
-    };
-    read.map_err(wrap)?;
-    let mut chart_yaml = chart_yaml.ok_or(Error::ChartYamlMissing).map_err(wrap)?;
-    if chart_yaml.starts_with(b"\xef\xbb\xbf") {
-        chart_yaml.drain(..3);
-    }
-    let (mut metadata, _) = ChartMetadata::from_yaml(&chart_yaml, "Chart.yaml").map_err(wrap)?;
-    if metadata.api_version.is_empty() {
-        metadata.api_version = "v1".into();
-    }
-    metadata.validate().map_err(wrap)?;
-    Ok(metadata)
+    archived_metadata(path, open(path)?, opts, true)
 }
 
 /// Receives packaging progress: `(bytes of the tar stream written so far, the chart's
