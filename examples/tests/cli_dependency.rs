@@ -315,6 +315,8 @@ async fn umbrella_cli_timing_vs_helm() -> TestResult {
         ));
         ours.push(start.elapsed());
         let hdir = umbrella(&format!("h{i}"));
+        // Cold caches for Helm too: its home is shared by every round.
+        helm.clear_caches();
         let v = helm.run(
             "import time\nt = time.perf_counter()\nh.dependency_update(args['dir'], plain_http=True)\nout = time.perf_counter() - t",
             serde_json::json!({ "dir": hdir }),

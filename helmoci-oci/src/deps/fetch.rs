@@ -189,6 +189,7 @@ async fn run(
                 digest.as_deref(),
                 file_name,
                 job,
+                lookups,
                 limits,
                 cache,
                 options,
@@ -311,6 +312,7 @@ async fn http(
     digest: Option<&str>,
     file: &str,
     job: &Job<'_>,
+    lookups: &Lookups,
     limits: &HostLimits,
     cache: Option<&ContentCache>,
     options: &DependencyOptions,
@@ -342,8 +344,14 @@ async fn http(
     let (got, archive_digest) = match cached {
         Some(hit) => hit,
         None => {
-            let _permit = limits.acquire(&host_of(url)).await?;
-            let actual = repo.download(url, &dest, options.max_archive_size).await?;
+            let (dest, actual) = match lookups.take_prefetched_http(url) {
+                Some(done) => done,
+                None => {
+                    let _permit = limits.acquire(&host_of(url)).await?;
+                    let actual = repo.download(url, &dest, options.max_archive_size).await?;
+                    (dest, actual)
+                }
+            };
             if let Some(want) = expected {
                 if want != actual {
                     let _ = std::fs::remove_file(&dest);

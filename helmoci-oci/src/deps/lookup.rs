@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::future::try_join_all;
 use helmoci_core::deps::{resolve, Candidates, Fetch, Plan, Source};
+use helmoci_core::digest::Digest;
 use helmoci_core::index::IndexFile;
 use helmoci_core::load::{load_dir, LoadOptions};
 use helmoci_core::repo::cache_index_file;
@@ -74,6 +75,10 @@ pub(crate) struct Lookups {
     /// reference: right after the tag list (or, for an exact version, at once), while
     /// other lookups are still running.
     pub(crate) prefetched: Mutex<HashMap<String, Prefetched>>,
+    /// Archives from HTTP repositories downloaded as soon as their index was read, by
+    /// URL: `(file in the temporary directory, its SHA-256)`, not yet checked against the
+    /// index digest.
+    pub(crate) prefetched_http: Mutex<HashMap<String, (PathBuf, Digest)>>,
 }
 
 /// An OCI pick fetched during the lookups.
@@ -90,6 +95,11 @@ impl Lookups {
     /// What was prefetched for `reference`, if anything (taken: each is used once).
     pub(crate) fn take_prefetched(&self, reference: &str) -> Option<Prefetched> {
         self.prefetched.lock().ok()?.remove(reference)
+    }
+
+    /// The archive prefetched from `url`, if any (taken: each is used once).
+    pub(crate) fn take_prefetched_http(&self, url: &str) -> Option<(PathBuf, Digest)> {
+        self.prefetched_http.lock().ok()?.remove(url)
     }
 }
 
@@ -132,6 +142,8 @@ struct IndexJob {
     name: String,
     managed: bool,
     repo: Arc<HttpRepo>,
+    /// The plan indices of the dependencies from this repository.
+    deps: Vec<usize>,
 }
 
 enum Outcome {
@@ -198,6 +210,7 @@ pub(crate) async fn lookup(
                         name: repository_name.clone(),
                         managed: entry.is_some(),
                         repo,
+                        deps: Vec::new(),
                     }),
                 )
             }
@@ -223,8 +236,9 @@ pub(crate) async fn lookup(
                 jobs.len() - 1
             }
         };
-        if let Job::Tags { deps, .. } = &mut jobs[i] {
-            deps.push(slot.len());
+        match &mut jobs[i] {
+            Job::Tags { deps, .. } | Job::Index(IndexJob { deps, .. }) => deps.push(slot.len()),
+            _ => {}
         }
         slot.push(Some(i));
     }
@@ -235,22 +249,27 @@ pub(crate) async fn lookup(
     let refreshing = !options.skip_refresh;
     let limits = HostLimits::new(options.max_concurrent_per_host);
     let prefetched = Mutex::new(HashMap::new());
-    let (limits, manifests) = (&limits, &prefetched);
+    let prefetched_http = Mutex::new(HashMap::new());
+    let (limits, manifests, downloads) = (&limits, &prefetched, &prefetched_http);
     let outcomes = try_join_all(jobs.iter().map(|job| async move {
         let outcome = run(client, job, options, limits).await?;
-        let deps = match (job, &outcome) {
-            (Job::Tags { deps, .. }, Outcome::Tags(tags)) => Some((deps, Candidates::Tags(tags))),
-            (Job::Exact { deps }, _) => Some((deps, Candidates::Exact)),
-            _ => None,
+        let to = Prefetch {
+            limits,
+            into: manifests,
+            http: downloads,
+            tmp,
+            cache: options.content_cache.as_deref(),
+            max_archive_size: options.max_archive_size,
         };
-        if let Some((deps, candidates)) = deps {
-            let to = Prefetch {
-                limits,
-                into: manifests,
-                tmp,
-                cache: options.content_cache.as_deref(),
-            };
-            prefetch(client, plan, deps, candidates, &to).await;
+        match (job, &outcome) {
+            (Job::Tags { deps, .. }, Outcome::Tags(tags)) => {
+                prefetch(client, plan, deps, Candidates::Tags(tags), &to).await
+            }
+            (Job::Exact { deps }, _) => prefetch(client, plan, deps, Candidates::Exact, &to).await,
+            (Job::Index(j), Outcome::Index(index, _)) => {
+                prefetch_http(plan, j, Candidates::Index(index), &to).await
+            }
+            _ => {}
         }
         Ok::<_, Error>(outcome)
     }))
@@ -279,6 +298,7 @@ pub(crate) async fn lookup(
         found,
         http,
         prefetched,
+        prefetched_http,
     })
 }
 
@@ -286,6 +306,8 @@ pub(crate) async fn lookup(
 struct Prefetch<'a> {
     limits: &'a HostLimits,
     into: &'a Mutex<HashMap<String, Prefetched>>,
+    http: &'a Mutex<HashMap<String, (PathBuf, Digest)>>,
+    max_archive_size: u64,
     /// The update's temporary directory.
     tmp: &'a Path,
     /// The content cache, whose archives are not downloaded again.
@@ -340,6 +362,57 @@ async fn prefetch(
         };
         if let Ok(mut m) = to.into.lock() {
             m.insert(reference.clone(), Prefetched { resolved, archive });
+        }
+    }
+}
+
+/// Downloads the archives that dependencies from the repository of `job` will use, as soon
+/// as its index is read (named as the download step names them). Best effort, as
+/// [`prefetch`]; archives the content cache has (by the index digest) are left to it.
+async fn prefetch_http(plan: &Plan, job: &IndexJob, candidates: Candidates<'_>, to: &Prefetch<'_>) {
+    for &i in &job.deps {
+        let Some(planned) = plan.dependencies.get(i) else {
+            continue;
+        };
+        let one = Plan {
+            dependencies: vec![planned.clone()],
+        };
+        let Ok(resolution) = resolve(&one, std::slice::from_ref(&candidates)) else {
+            continue;
+        };
+        let Some(Fetch::Http {
+            url,
+            digest,
+            file_name,
+        }) = resolution.resolved.first().map(|r| &r.fetch)
+        else {
+            continue;
+        };
+        if to.http.lock().map_or(true, |m| m.contains_key(url)) {
+            continue;
+        }
+        let cached = match (to.cache, digest) {
+            (Some(c), Some(hex)) => format!("sha256:{}", hex.to_ascii_lowercase())
+                .parse::<Digest>()
+                .is_ok_and(|d| ContentCache::new(c).path_of(&d).is_file()),
+            _ => false,
+        };
+        if cached {
+            continue;
+        }
+        let Ok(_permit) = to.limits.acquire(&host_of(url)).await else {
+            return;
+        };
+        let dest = to.tmp.join(format!(".prefetch-{i}-{file_name}"));
+        match job.repo.download(url, &dest, to.max_archive_size).await {
+            Ok(actual) => {
+                if let Ok(mut m) = to.http.lock() {
+                    m.insert(url.clone(), (dest, actual));
+                }
+            }
+            Err(_) => {
+                let _ = std::fs::remove_file(&dest);
+            }
         }
     }
 }

@@ -381,6 +381,8 @@ async fn umbrella_update_timing_vs_helm() -> TestResult {
             start.elapsed()
         );
         let hdir = fx.umbrella(&format!("helm{i}"), "");
+        // Cold caches for Helm too: its home is shared by every round.
+        helm.clear_caches();
         let v = helm.run(
             "import time, os\nos.environ['HELM_CACHE_HOME'] = args['cache']\nt = time.perf_counter()\nh.dependency_update(args['dir'], plain_http=True)\nout = time.perf_counter() - t",
             serde_json::json!({ "dir": hdir, "cache": fx.root.path().join(format!("hc{i}")) }),

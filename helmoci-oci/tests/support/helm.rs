@@ -25,6 +25,13 @@ impl Helm {
         })
     }
 
+    /// Empties Helm's cache home (repository indexes and the content cache), for cold-cache
+    /// timings.
+    #[allow(dead_code)]
+    pub fn clear_caches(&self) {
+        let _ = std::fs::remove_dir_all(self.home.path().join("cache"));
+    }
+
     /// Runs a Python snippet with `h` = helm_python and `args` = the JSON-decoded arguments;
     /// the snippet assigns `out`, printed as JSON. Panics with Helm's error on failure.
     pub fn run(&self, snippet: &str, args: serde_json::Value) -> serde_json::Value {
