@@ -6,22 +6,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::try_join_all;
-use helmoci_core::deps::{resolve, Candidates, Fetch, Plan, Source};
+use helmoci_core::deps::{Candidates, Plan, Source};
 use helmoci_core::digest::Digest;
 use helmoci_core::index::IndexFile;
 use helmoci_core::load::{load_dir, LoadOptions};
 use helmoci_core::repo::cache_index_file;
-use tempfile::NamedTempFile;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::cache::ContentCache;
 use super::http::HttpRepo;
+use super::prefetch::{prefetch, prefetch_http, Prefetch, Prefetched};
 use super::{blocking, DependencyOptions, Event};
 use crate::error::{Error, Result};
-use crate::pull::{download, resolve_in, Resolved};
-use crate::reference::{ChartRef, Reference};
+use crate::reference::Reference;
 use crate::registry::RegistryClient;
-use crate::store::AnyStore;
 
 /// At most N concurrent requests per host.
 pub(crate) struct HostLimits {
@@ -81,16 +78,6 @@ pub(crate) struct Lookups {
     pub(crate) prefetched_http: Mutex<HashMap<String, (PathBuf, Digest)>>,
 }
 
-/// An OCI pick fetched during the lookups.
-pub(crate) struct Prefetched {
-    /// Its manifest.
-    pub(crate) resolved: Resolved,
-    /// Its chart blob, verified, in the update's temporary directory; `None` when the
-    /// content cache has it (or the download failed: the download step retries and
-    /// reports).
-    pub(crate) archive: Option<NamedTempFile>,
-}
-
 impl Lookups {
     /// What was prefetched for `reference`, if anything (taken: each is used once).
     pub(crate) fn take_prefetched(&self, reference: &str) -> Option<Prefetched> {
@@ -136,14 +123,14 @@ enum Job {
     Index(IndexJob),
 }
 
-struct IndexJob {
+pub(crate) struct IndexJob {
     names: String,
     url: String,
     name: String,
     managed: bool,
-    repo: Arc<HttpRepo>,
+    pub(crate) repo: Arc<HttpRepo>,
     /// The plan indices of the dependencies from this repository.
-    deps: Vec<usize>,
+    pub(crate) deps: Vec<usize>,
 }
 
 enum Outcome {
@@ -300,121 +287,6 @@ pub(crate) async fn lookup(
         prefetched,
         prefetched_http,
     })
-}
-
-/// Where [`prefetch`] works.
-struct Prefetch<'a> {
-    limits: &'a HostLimits,
-    into: &'a Mutex<HashMap<String, Prefetched>>,
-    http: &'a Mutex<HashMap<String, (PathBuf, Digest)>>,
-    max_archive_size: u64,
-    /// The update's temporary directory.
-    tmp: &'a Path,
-    /// The content cache, whose archives are not downloaded again.
-    cache: Option<&'a Path>,
-}
-
-/// Fetches the manifest and chart blob that dependencies `deps` will use, as soon as their
-/// candidates are known: each OCI dependency goes tags → manifest → blob without waiting
-/// for the other lookups. Best effort: a dependency that does not resolve, or whose
-/// manifest or blob cannot be fetched now, is left for the download step to report.
-async fn prefetch(
-    client: &RegistryClient,
-    plan: &Plan,
-    deps: &[usize],
-    candidates: Candidates<'_>,
-    to: &Prefetch<'_>,
-) {
-    for &i in deps {
-        let Some(planned) = plan.dependencies.get(i) else {
-            continue;
-        };
-        let one = Plan {
-            dependencies: vec![planned.clone()],
-        };
-        let Ok(resolution) = resolve(&one, std::slice::from_ref(&candidates)) else {
-            continue;
-        };
-        let Some(Fetch::Oci { reference }) = resolution.resolved.first().map(|r| &r.fetch) else {
-            continue;
-        };
-        if to.into.lock().map_or(true, |m| m.contains_key(reference)) {
-            continue;
-        }
-        let Ok(chart) = format!("oci://{reference}").parse::<ChartRef>() else {
-            continue;
-        };
-        let Ok(_permit) = to.limits.acquire(&host_of(reference)).await else {
-            return;
-        };
-        let store = AnyStore::for_chart(client, &chart, false);
-        let Ok(resolved) = resolve_in(&store, &chart, None).await else {
-            continue;
-        };
-        let layer = &resolved.chart.chart;
-        let cached = to
-            .cache
-            .is_some_and(|c| ContentCache::new(c).path_of(&layer.digest).is_file());
-        let archive = if cached {
-            None
-        } else {
-            download(&store, layer, to.tmp).await.ok()
-        };
-        if let Ok(mut m) = to.into.lock() {
-            m.insert(reference.clone(), Prefetched { resolved, archive });
-        }
-    }
-}
-
-/// Downloads the archives that dependencies from the repository of `job` will use, as soon
-/// as its index is read (named as the download step names them). Best effort, as
-/// [`prefetch`]; archives the content cache has (by the index digest) are left to it.
-async fn prefetch_http(plan: &Plan, job: &IndexJob, candidates: Candidates<'_>, to: &Prefetch<'_>) {
-    for &i in &job.deps {
-        let Some(planned) = plan.dependencies.get(i) else {
-            continue;
-        };
-        let one = Plan {
-            dependencies: vec![planned.clone()],
-        };
-        let Ok(resolution) = resolve(&one, std::slice::from_ref(&candidates)) else {
-            continue;
-        };
-        let Some(Fetch::Http {
-            url,
-            digest,
-            file_name,
-        }) = resolution.resolved.first().map(|r| &r.fetch)
-        else {
-            continue;
-        };
-        if to.http.lock().map_or(true, |m| m.contains_key(url)) {
-            continue;
-        }
-        let cached = match (to.cache, digest) {
-            (Some(c), Some(hex)) => format!("sha256:{}", hex.to_ascii_lowercase())
-                .parse::<Digest>()
-                .is_ok_and(|d| ContentCache::new(c).path_of(&d).is_file()),
-            _ => false,
-        };
-        if cached {
-            continue;
-        }
-        let Ok(_permit) = to.limits.acquire(&host_of(url)).await else {
-            return;
-        };
-        let dest = to.tmp.join(format!(".prefetch-{i}-{file_name}"));
-        match job.repo.download(url, &dest, to.max_archive_size).await {
-            Ok(actual) => {
-                if let Ok(mut m) = to.http.lock() {
-                    m.insert(url.clone(), (dest, actual));
-                }
-            }
-            Err(_) => {
-                let _ = std::fs::remove_file(&dest);
-            }
-        }
-    }
 }
 
 fn version_of(o: &Outcome) -> String {

@@ -42,6 +42,7 @@ mod fetch;
 mod http;
 mod list;
 mod lookup;
+mod prefetch;
 #[cfg(feature = "provenance")]
 mod verify;
 
