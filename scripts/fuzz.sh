@@ -8,6 +8,8 @@
 # fuzz/corpus/<target>/ (seeded from the test fixtures by fuzz/make_seeds.py, grown by each
 # run); crashes in fuzz/artifacts/<target>/. Replay a crash on stable by copying it to
 # helmoci-core/tests/fixtures/fuzzed/<target>-<name> (see helmoci-core/tests/fuzzed.rs).
+# Do not stop a fuzzer with SIGSTOP (say, to time something else): libFuzzer's -timeout
+# counts wall time, and the input running at the time is reported as a timeout.
 # Environment: FUZZ_JOBS (libFuzzer workers per target, default 1), FUZZ_RSS_MB (2048),
 # FUZZ_MAX_LEN (largest input, default 4096, libFuzzer's own default: a 4 KiB deflate
 # stream still inflates to megabytes, and small inputs keep the rate high).
@@ -54,7 +56,11 @@ for t in "${targets[@]}"; do
   fi
   total_crashes=$((total_crashes + crashes))
   corpus=$(find "corpus/$t" -type f | wc -l)
-  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$seconds" "$execs" "$crashes" >>ledger.tsv
+  # A run that never fuzzed (the target did not build) is not a fuzzing run: reported
+  # above as a failure, kept out of the ledger.
+  if [ "$execs" -gt 0 ]; then
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$seconds" "$execs" "$crashes" >>ledger.tsv
+  fi
   printf '%-18s %14s %10s %8s %8s\n' "$t" "$execs" "${speed:-?}" "$crashes" "$corpus"
   if [ "$crashes" -ne 0 ]; then
     grep -m3 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | sed 's/^/    /'
