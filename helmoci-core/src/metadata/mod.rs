@@ -255,4 +255,19 @@ mod tests {
         };
         assert_eq!(md.to_config_json(), r#"{"kubeVersion":"\u003e=1.22.0-0"}"#);
     }
+
+    #[test]
+    fn whole_floats_are_written_as_integers_like_helm() {
+        // `helm package` (v4.2.3) of this Chart.yaml archives `child:s: 0` and `child: 2`:
+        // Go formats a whole float64 without a fraction, so it reads back as an integer.
+        let src = "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  import-values:\n  - child:s: 0e-7\n  - child: 2.0\n";
+        let (md, _) = ChartMetadata::from_yaml(src.as_bytes(), "Chart.yaml").unwrap();
+        assert_eq!(
+            md.to_archived_yaml(),
+            "apiVersion: v2\ndependencies:\n- import-values:\n  - child:s: 0\n  - child: 2\n  name: redis\n  repository: \"\"\n  version: 1.0.0\nname: c\nversion: 0.1.0\n"
+        );
+        assert!(md
+            .to_config_json()
+            .contains(r#""import-values":[{"child:s":0},{"child":2}]"#));
+    }
 }
