@@ -166,7 +166,7 @@ async fn version_pick_matches_helm() -> TestResult {
         ">=1.3.0-0 <1.4",
     ];
     let helm_picks = helm.run(
-        "import os, tempfile\nout=[]\nfor v in args['versions']:\n    d=tempfile.mkdtemp()\n    try:\n        h.pull(args['ref'], version=(v if v else None), destination=d, plain_http=True)\n        out.append(os.listdir(d)[0])\n    except Exception as e:\n        out.append('error')",
+        "import os, tempfile\nout=[]\nfor v in args['versions']:\n    with tempfile.TemporaryDirectory() as d:\n        try:\n            h.pull(args['ref'], version=(v if v else None), destination=d, plain_http=True)\n            out.append(os.listdir(d)[0])\n        except Exception as e:\n            out.append('error')",
         serde_json::json!({"ref": format!("{}/p", reg.oci("pick")), "versions": requests}),
     );
     let base: ChartRef = format!("{}/p", reg.oci("pick")).parse()?;
