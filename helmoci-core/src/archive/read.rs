@@ -8,7 +8,7 @@
 //! stream is capped, so a decompression bomb stops early, and the gzip trailer is checked.
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
 use crate::time::Timestamp;
@@ -118,10 +118,7 @@ pub fn read_archive_until<R: Read>(
     check_gzip_magic(name, prefix)?;
     let gz = flate2::bufread::MultiGzDecoder::new(input);
     let stream_cap = limits.max_chart_size.saturating_add(HEADER_ALLOWANCE);
-    let mut capped = Capped {
-        inner: gz,
-        left: stream_cap,
-    };
+    let mut capped = Capped::new(gz, stream_cap);
     let (files, flow) = {
         let mut archive = tar::Archive::new(&mut capped);
         visit_entries(name, &mut archive, limits, &mut visit)?
@@ -139,7 +136,7 @@ pub fn read_archive_until<R: Read>(
     Ok(files)
 }
 
-fn visit_entries<R: Read>(
+fn visit_entries<R: Read + Seek>(
     name: &str,
     archive: &mut tar::Archive<R>,
     limits: &Limits,
@@ -149,7 +146,12 @@ fn visit_entries<R: Read>(
     let mut top_dir: Option<String> = None;
     let mut remaining = limits.max_chart_size as i128;
     let mut files = 0usize;
-    let entries = archive.entries().map_err(|e| corrupt(name, e, limits))?;
+    // With a seekable reader, tar skips padding and unread data by seeking, which `Capped`
+    // does by reading through one scratch buffer: tar's own skip zeroes 32 KiB on the stack
+    // for every entry, a tenth of the time spent on a chart of 2,000 small files.
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| corrupt(name, e, limits))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| corrupt(name, e, limits))?;
         let kind = entry.header().entry_type();
@@ -219,7 +221,9 @@ fn visit_entries<R: Read>(
         };
         let flow = visit(&info, &mut counted)?;
         // Whatever the visitor left unread still has to arrive in full.
-        io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt(name, e, limits))?;
+        if counted.n < size {
+            io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt(name, e, limits))?;
+        }
         if counted.n < size {
             return Err(Error::ArchiveCorrupt {
                 archive: name.to_owned(),
@@ -326,6 +330,21 @@ const CAP_MESSAGE: &str = "decompressed archive exceeds the size limit";
 struct Capped<R> {
     inner: R,
     left: u64,
+    /// Bytes read so far: the position tar keeps track of.
+    position: u64,
+    /// Where skipped bytes are read to (allocated on the first skip).
+    scratch: Vec<u8>,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, left: u64) -> Self {
+        Capped {
+            inner,
+            left,
+            position: 0,
+            scratch: Vec::new(),
+        }
+    }
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -335,7 +354,50 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other(CAP_MESSAGE));
         }
         self.left -= n as u64;
+        self.position += n as u64;
         Ok(n)
+    }
+}
+
+/// Forward moves only (`SeekFrom::Current` with a non-negative offset), by reading and
+/// discarding: the one kind of seek tar makes, to skip to the next header.
+impl<R: Read> Seek for Capped<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let backwards = || {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a gzip stream only reads forward",
+            )
+        };
+        let SeekFrom::Current(offset) = pos else {
+            return Err(backwards());
+        };
+        let mut left = u64::try_from(offset).map_err(|_| backwards())?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        if scratch.is_empty() {
+            scratch = vec![0; 8 * 1024];
+        }
+        let mut result = Ok(());
+        while left > 0 {
+            let n = left.min(scratch.len() as u64) as usize;
+            match self.read(&mut scratch[..n]) {
+                Ok(0) => {
+                    result = Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the archive ends inside an entry",
+                    ));
+                    break;
+                }
+                Ok(got) => left -= got as u64,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.scratch = scratch;
+        result.map(|()| self.position)
     }
 }
 
@@ -349,5 +411,39 @@ impl<R: Read> Read for Counted<'_, R> {
         let n = self.inner.read(buf)?;
         self.n += n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_seeks_forward_only_and_counts_what_it_skips() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(20_000).collect();
+        let mut c = Capped::new(&data[..], 15_000);
+        let mut first = [0u8; 3];
+        c.read_exact(&mut first).unwrap();
+        assert_eq!(c.seek(SeekFrom::Current(10_000)).unwrap(), 10_003);
+        let mut next = [0u8; 1];
+        c.read_exact(&mut next).unwrap();
+        assert_eq!(next[0], data[10_003]);
+        assert_eq!(c.stream_position().unwrap(), 10_004);
+        for backwards in [SeekFrom::Current(-1), SeekFrom::Start(0), SeekFrom::End(0)] {
+            let err = c.seek(backwards).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        }
+        // Skipping past the cap is the decompression-bomb error, not a quiet success.
+        let err = c.seek(SeekFrom::Current(6_000)).unwrap_err();
+        assert!(err.to_string().contains(CAP_MESSAGE), "{err}");
+    }
+
+    #[test]
+    fn capped_skip_past_the_end_is_an_unexpected_eof() {
+        let data = [7u8; 100];
+        let mut c = Capped::new(&data[..], 1 << 20);
+        let err = c.seek(SeekFrom::Current(101)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(c.position, 100);
     }
 }
