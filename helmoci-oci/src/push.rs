@@ -184,18 +184,25 @@ impl RegistryClient {
             path: path.to_owned(),
             source: Box::new(source),
         };
-        let opts = LoadOptions::default();
+        // The whole check starts first, on its own thread: it is the longest part, and
+        // only the manifest waits for it. The layer's hash and the peek at Chart.yaml
+        // run beside it.
         let p = path.to_owned();
-        let head = tokio::task::spawn_blocking(move || peek_metadata(&p, &opts))
+        let full = tokio::task::spawn_blocking(move || {
+            PackagedChart::from_archive(&p, &LoadOptions::default())
+        });
+        let p = path.to_owned();
+        let layer =
+            tokio::task::spawn_blocking(move || hash_file_blocking(&p, media_type::CHART_CONTENT));
+        let p = path.to_owned();
+        let head = tokio::task::spawn_blocking(move || peek_metadata(&p, &LoadOptions::default()))
             .await
             .map_err(|_| Error::Background {
                 what: "reading Chart.yaml",
             })?
             .map_err(invalid)?;
-        let p = path.to_owned();
         let checked = async move {
-            let opts = LoadOptions::default();
-            let full = tokio::task::spawn_blocking(move || PackagedChart::from_archive(&p, &opts))
+            let full = full
                 .await
                 .map_err(|_| Error::Background {
                     what: "checking the archive",
@@ -203,7 +210,11 @@ impl RegistryClient {
                 .map_err(invalid)?;
             Ok((full.metadata, full.digest))
         };
-        let layer = hash_file(path, media_type::CHART_CONTENT);
+        let layer = async move {
+            layer
+                .await
+                .map_err(|_| Error::Background { what: "hashing" })?
+        };
         self.push_checked(path, &head, target, options, layer, checked)
             .await
     }
@@ -356,16 +367,19 @@ impl RegistryClient {
 }
 
 /// Hashes a file (on a blocking thread) into a descriptor.
-pub(crate) async fn hash_file(path: &Path, media_type: &str) -> Result<Descriptor> {
+pub(crate) async fn hash_file(path: &Path, media_type: &'static str) -> Result<Descriptor> {
     let p = path.to_owned();
-    let (digest, size): (Digest, u64) = tokio::task::spawn_blocking(move || {
-        let mut f = std::fs::File::open(&p).map_err(|e| Error::read(&p, e))?;
-        let mut w = HashingWriter::new(std::io::sink());
-        std::io::copy(&mut f, &mut w).map_err(|e| Error::read(&p, e))?;
-        let (_, d, n) = w.finish();
-        Ok::<_, Error>((d, n))
-    })
-    .await
-    .map_err(|_| Error::Background { what: "hashing" })??;
+    tokio::task::spawn_blocking(move || hash_file_blocking(&p, media_type))
+        .await
+        .map_err(|_| Error::Background { what: "hashing" })?
+}
+
+fn hash_file_blocking(path: &Path, media_type: &str) -> Result<Descriptor> {
+    let f = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    // 256 KiB reads: an eighth of the system calls of io::copy's 8 KiB buffer.
+    let mut f = std::io::BufReader::with_capacity(256 * 1024, f);
+    let mut w = HashingWriter::new(std::io::sink());
+    std::io::copy(&mut f, &mut w).map_err(|e| Error::read(path, e))?;
+    let (_, digest, size) = w.finish();
     Ok(Descriptor::new(media_type, digest, size))
 }
