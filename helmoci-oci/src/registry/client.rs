@@ -240,6 +240,9 @@ impl Ctx {
     }
 }
 
+/// The largest piece of a file upload read at once.
+const CHUNK: usize = 256 * 1024;
+
 /// A request body that can be produced again for a retry.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
@@ -274,6 +277,28 @@ impl Body {
                 }
                 reqwest::Body::from(b.clone())
             }
+            // A small file is read whole, in one trip to a blocking thread, and goes out
+            // with its headers; a larger one streams in chunks of at most `CHUNK` bytes.
+            Body::File { path, offset, len } if *len <= CHUNK as u64 => {
+                let (p, offset, len) = (path.clone(), *offset, *len as usize);
+                let bytes = tokio::task::spawn_blocking(move || {
+                    use std::io::{Read, Seek};
+                    let mut f = std::fs::File::open(&p)?;
+                    f.seek(std::io::SeekFrom::Start(offset))?;
+                    let mut buf = vec![0u8; len];
+                    f.read_exact(&mut buf)?;
+                    Ok::<_, std::io::Error>(buf)
+                })
+                .await
+                .map_err(|_| Error::Background {
+                    what: "reading a blob to upload",
+                })?
+                .map_err(|e| Error::read(path, e))?;
+                if let Some(m) = progress {
+                    m.advance(bytes.len() as u64);
+                }
+                reqwest::Body::from(bytes)
+            }
             Body::File { path, offset, len } => {
                 let mut f = tokio::fs::File::open(path)
                     .await
@@ -281,15 +306,17 @@ impl Body {
                 f.seek(std::io::SeekFrom::Start(*offset))
                     .await
                     .map_err(|e| Error::read(path, e))?;
-                let reader = f.take(*len);
-                let s = stream::try_unfold(reader, |mut r| async move {
-                    let mut buf = vec![0u8; 256 * 1024];
-                    let n = r.read(&mut buf).await?;
-                    if n == 0 {
+                let s = stream::try_unfold((f, *len), |(mut f, left)| async move {
+                    if left == 0 {
                         return Ok::<_, std::io::Error>(None);
                     }
+                    let mut buf = vec![0u8; left.min(CHUNK as u64) as usize];
+                    let n = f.read(&mut buf).await?;
+                    if n == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
                     buf.truncate(n);
-                    Ok(Some((Bytes::from(buf), r)))
+                    Ok(Some((Bytes::from(buf), (f, left - n as u64))))
                 });
                 reqwest::Body::wrap_stream(metered(s, progress.cloned()))
             }
