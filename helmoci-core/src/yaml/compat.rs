@@ -4,11 +4,16 @@
 //! - libyaml accepts tabs as the only separator after a `:` (`key:<TAB>value`);
 //!   saphyr-parser refuses them. The tabs are replaced by spaces and the parse retried.
 //! - libyaml accepts the escape `\'` in double-quoted scalars; saphyr-parser refuses it. It
-//!   is rewritten as `\x27` and the parse retried.
+//!   is rewritten as `\x27` and the parse retried. So is a backslash before U+2028 or
+//!   U+2029 (an escaped line break for libyaml), rewritten as a backslash before `\n`.
 //! - saphyr-parser accepts the YAML 1.2 escape `\/`; libyaml refuses it
 //!   ([`slash_escape_at`] finds it so the caller can fail as Helm does).
 //! - libyaml reads only YAML 1.1 documents: `%YAML 1.2` is "found incompatible YAML
 //!   document" ([`incompatible_version_line`]).
+//! - libyaml reads U+2028 and U+2029 as line breaks; YAML 1.2 reads them as characters.
+//!   In a quoted value, libyaml's reading is computed here ([`libyaml_quoted`]); anywhere
+//!   else (a comment, a key, a plain or block scalar) the document is refused
+//!   ([`Separators`]) rather than read differently from Helm.
 
 use saphyr_parser::{ScanError, Span};
 
@@ -77,13 +82,23 @@ fn fix_tab_after_colon(text: &str, at: usize) -> Option<String> {
 /// saphyr-parser does not know is `\'`; it becomes `\x27`.
 fn fix_quote_escape(text: &str, at: usize) -> Option<String> {
     let (offset, escaped) = escapes(text, at).find(|(_, c)| !saphyr_knows(*c))?;
-    if escaped != '\'' {
-        return None;
-    }
-    let mut fixed = String::with_capacity(text.len() + 2);
+    let replacement = match escaped {
+        '\'' => "\\x27".to_owned(),
+        // A backslash before a line break escapes the break, for libyaml whichever break
+        // it is: the value goes on, without it, after the next line's leading blanks. The
+        // new line is indented past the backslash, which YAML 1.2 wants and the escape
+        // drops.
+        '\u{2028}' | '\u{2029}' => {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let column = text[line_start..offset].chars().count();
+            format!("\\\n{}", " ".repeat(column + 1))
+        }
+        _ => return None,
+    };
+    let mut fixed = String::with_capacity(text.len() + replacement.len());
     fixed.push_str(&text[..offset]);
-    fixed.push_str("\\x27");
-    fixed.push_str(&text[offset + 2..]);
+    fixed.push_str(&replacement);
+    fixed.push_str(&text[offset + 1 + escaped.len_utf8()..]);
     Some(fixed)
 }
 
@@ -155,4 +170,252 @@ pub(crate) fn incompatible_version_line(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The U+2028 (LINE SEPARATOR) and U+2029 (PARAGRAPH SEPARATOR) characters of a document,
+/// and the quoted values (read as libyaml reads them) that hold some.
+///
+/// Anywhere else a separator starts a new line for libyaml only: `# note<LS>key: v` hides
+/// from a YAML 1.2 reader a key that Helm sees, and `key: a<LS>b` is an error for Helm.
+pub(crate) struct Separators {
+    /// Byte offsets of the separators, ascending.
+    at: Vec<usize>,
+    /// Byte ranges of the quoted values read the libyaml way, ascending.
+    quoted: Vec<(usize, usize)>,
+}
+
+impl Separators {
+    /// `None` for a document without separators: nothing to check.
+    pub(crate) fn find(text: &str) -> Option<Separators> {
+        let at: Vec<usize> = text
+            .match_indices(['\u{2028}', '\u{2029}'])
+            .map(|(i, _)| i)
+            .collect();
+        (!at.is_empty()).then_some(Separators {
+            at,
+            quoted: Vec::new(),
+        })
+    }
+
+    /// libyaml's value of the quoted value spanning `span`, when separators make it differ
+    /// from YAML 1.2's (`None`: no separator in it, or one libyaml would refuse).
+    pub(crate) fn quoted_value(
+        &mut self,
+        text: &str,
+        span: &Span,
+        cursor: &mut CharCursor,
+    ) -> Option<String> {
+        let start = cursor.byte_offset(text, span.start.index());
+        let end = cursor.byte_offset(text, span.end.index());
+        let raw = text.get(start..end)?;
+        if !raw.contains(['\u{2028}', '\u{2029}']) {
+            return None;
+        }
+        let value = libyaml_quoted(raw)?;
+        self.quoted.push((start, end));
+        Some(value)
+    }
+
+    /// The byte offset of the first separator before `end` (where reading stopped) that is
+    /// not inside a quoted value read the libyaml way.
+    pub(crate) fn first_outside(&self, end: usize) -> Option<usize> {
+        self.at
+            .iter()
+            .copied()
+            .take_while(|&at| at < end)
+            .find(|&at| {
+                let i = self.quoted.partition_point(|&(start, _)| start < at);
+                !(i > 0 && at < self.quoted[i - 1].1)
+            })
+    }
+}
+
+/// The value libyaml (and so Helm) reads from a quoted scalar, `raw` being its source text
+/// from the opening to the closing quote: line breaks (LF, CR, CRLF, NEL, and U+2028 and
+/// U+2029, which stay themselves) fold with the blanks around them, and escapes decode.
+/// `None` where libyaml fails: a bad escape, a document marker at the start of a line, or
+/// text that does not end with the closing quote.
+pub(crate) fn libyaml_quoted(raw: &str) -> Option<String> {
+    let c: Vec<char> = raw.chars().collect();
+    let quote = *c.first()?;
+    let single = match quote {
+        '\'' => true,
+        '"' => false,
+        _ => return None,
+    };
+    let is_blank = |ch: char| ch == ' ' || ch == '\t';
+    let is_break = |ch: char| matches!(ch, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let mut value = String::new();
+    let mut i = 1;
+    let mut line_start = false;
+    loop {
+        if line_start {
+            let rest: String = c[i..c.len().min(i + 4)].iter().collect();
+            let marker = rest.starts_with("---") || rest.starts_with("...");
+            if marker
+                && rest[3..]
+                    .chars()
+                    .next()
+                    .is_none_or(|ch| is_blank(ch) || is_break(ch))
+            {
+                return None;
+            }
+        }
+        let mut leading_blanks = false;
+        while let Some(&ch) = c.get(i) {
+            if is_blank(ch) || is_break(ch) {
+                break;
+            }
+            line_start = false;
+            if single && ch == '\'' && c.get(i + 1) == Some(&'\'') {
+                value.push('\'');
+                i += 2;
+            } else if ch == quote {
+                break;
+            } else if !single && ch == '\\' && c.get(i + 1).is_some_and(|&n| is_break(n)) {
+                i += 1 + break_len(&c, i + 1);
+                leading_blanks = true;
+                line_start = true;
+                break;
+            } else if !single && ch == '\\' {
+                let (decoded, len) = unescape(&c[i + 1..])?;
+                value.push(decoded);
+                i += 1 + len;
+            } else {
+                value.push(ch);
+                i += 1;
+            }
+        }
+        match c.get(i) {
+            None => return None,
+            Some(&ch) if ch == quote && !(single && c.get(i + 1) == Some(&'\'')) => break,
+            Some(_) => {}
+        }
+        let mut whitespace = String::new();
+        let mut leading_break = String::new();
+        let mut trailing_breaks = String::new();
+        while let Some(&ch) = c.get(i) {
+            if is_blank(ch) {
+                if !leading_blanks {
+                    whitespace.push(ch);
+                }
+                line_start = false;
+                i += 1;
+            } else if is_break(ch) {
+                let read = if matches!(ch, '\u{2028}' | '\u{2029}') {
+                    ch
+                } else {
+                    '\n'
+                };
+                if leading_blanks {
+                    trailing_breaks.push(read);
+                } else {
+                    whitespace.clear();
+                    leading_break.push(read);
+                    leading_blanks = true;
+                }
+                i += break_len(&c, i);
+                line_start = true;
+            } else {
+                break;
+            }
+        }
+        if !leading_blanks {
+            value.push_str(&whitespace);
+        } else if leading_break.starts_with('\n') {
+            if trailing_breaks.is_empty() {
+                value.push(' ');
+            } else {
+                value.push_str(&trailing_breaks);
+            }
+        } else {
+            value.push_str(&leading_break);
+            value.push_str(&trailing_breaks);
+        }
+    }
+    (i + 1 == c.len()).then_some(value)
+}
+
+/// Characters in the line break at `c[i]` (2 for CR LF).
+fn break_len(c: &[char], i: usize) -> usize {
+    if c[i] == '\r' && c.get(i + 1) == Some(&'\n') {
+        2
+    } else {
+        1
+    }
+}
+
+/// libyaml's double-quoted escapes (YAML 1.1: no `\/`): the character and how many
+/// characters after the backslash it took.
+fn unescape(c: &[char]) -> Option<(char, usize)> {
+    let simple = match *c.first()? {
+        '0' => '\0',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        ' ' => ' ',
+        '"' => '"',
+        '\'' => '\'',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' | 'u' | 'U' => {
+            let digits = match c[0] {
+                'x' => 2,
+                'u' => 4,
+                _ => 8,
+            };
+            let hex: String = c.get(1..=digits)?.iter().collect();
+            let code = u32::from_str_radix(&hex, 16).ok()?;
+            return Some((char::from_u32(code)?, 1 + digits));
+        }
+        _ => return None,
+    };
+    Some((simple, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::libyaml_quoted;
+
+    #[test]
+    fn quoted_values_fold_as_libyaml_folds_them() {
+        let cases = [
+            ("\"a\u{2028}b\"", "a\u{2028}b"),
+            ("\"a \u{2028}  b\"", "a\u{2028}b"),
+            ("'a\u{2029}\n  b'", "a\u{2029}\nb"),
+            ("\"a\n\u{2028}b\"", "a\u{2028}b"),
+            ("\"a\n\n b\"", "a\nb"),
+            ("\"a\n b\"", "a b"),
+            ("\"a\\\u{2028}  b\"", "ab"),
+            ("'it''s'", "it's"),
+            ("\"\\x41\\u00e9\\U0001F600\\L\"", "A\u{e9}\u{1F600}\u{2028}"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(libyaml_quoted(raw).as_deref(), Some(want), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn what_libyaml_refuses_is_none() {
+        for raw in [
+            "\"a\\/b\"",           // no \/ in YAML 1.1
+            "\"a\u{2028}--- b\"",  // a document marker at the start of a line
+            "\"a\u{2028}... b\"",  // likewise
+            "\"a\u{2028}b",        // unterminated
+            "\"a\u{2028}b\" tail", // not one scalar
+            "\"\\xZZ\u{2028}\"",   // bad hex
+            "\"\\uD800\u{2028}\"", // a surrogate
+            "plain\u{2028}",       // not quoted
+        ] {
+            assert_eq!(libyaml_quoted(raw), None, "{raw:?}");
+        }
+    }
 }

@@ -64,8 +64,11 @@ use resolve::{go_format_g, resolve_plain, resolve_tagged, Resolved};
 /// Syntax is checked by saphyr-parser (a YAML 1.2 parser), adjusted where libyaml's YAML 1.1
 /// syntax differs in ways charts hit: a tab alone after `:` is a separator, `\'` is an
 /// escape in double quotes, `\/` is not, only `%YAML 1.1` is accepted, and NEL (U+0085) is
-/// a line break. Remaining differences:
-/// - U+2028/U+2029 in the input are ordinary characters here, line breaks for libyaml;
+/// a line break. U+2028 and U+2029 are line breaks for libyaml and characters for YAML
+/// 1.2: in quoted values they are read as libyaml reads them (folding with the blanks
+/// around them); anywhere else (comments, keys, plain and block scalars) the document is
+/// refused with an error naming the character, rather than read differently from Helm.
+/// Remaining differences:
 /// - yaml.v2 also reads UTF-16 input with a BOM; this parser wants UTF-8;
 /// - nesting: yaml.v2 allows 10000 levels; here block nesting stops at 1000 and flow
 ///   nesting (`[[[...]]]`) at 255 (saphyr-parser's limit);

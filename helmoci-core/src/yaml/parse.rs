@@ -157,12 +157,16 @@ fn read(text: &str, file: &str) -> Result<Option<Rc<INode>>, Failure> {
         root: None,
     };
     let mut cursor = compat::CharCursor::new();
+    let mut separators = compat::Separators::find(text);
+    // Character index where reading stopped (the end of the first document).
+    let mut end = 0;
     let mut parser = Parser::new_from_str(text);
     while b.root.is_none() {
         let Some(next) = parser.next_event() else {
             break;
         };
         let (event, span) = next.map_err(Failure::Scan)?;
+        end = span.end.index();
         match event {
             Event::StreamEnd => break,
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
@@ -177,9 +181,18 @@ fn read(text: &str, file: &str) -> Result<Option<Rc<INode>>, Failure> {
                                    (YAML 1.1 has no such escape: write / alone)";
                     return Err(error(file, line, column, message).into());
                 }
+                // A key holding a separator stays unread here: libyaml refuses it (a
+                // simple key cannot span lines).
+                let quoted = matches!(style, SaphyrStyle::DoubleQuoted | SaphyrStyle::SingleQuoted);
+                let libyaml_value = match &mut separators {
+                    Some(separators) if quoted && !b.expects_key() => {
+                        separators.quoted_value(text, &span, &mut cursor)
+                    }
+                    _ => None,
+                };
                 let node = INode {
                     kind: IKind::Scalar {
-                        text: value.into_owned(),
+                        text: libyaml_value.unwrap_or_else(|| value.into_owned()),
                         style: convert_style(style),
                         tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                     },
@@ -198,10 +211,38 @@ fn read(text: &str, file: &str) -> Result<Option<Rc<INode>>, Failure> {
             Event::Alias(id) => b.alias(id, &span)?,
         }
     }
+    if let Some(separators) = &separators {
+        let end = compat::CharCursor::new().byte_offset(text, end);
+        if let Some(at) = separators.first_outside(end) {
+            let (line, column) = position(&text.as_bytes()[..at]);
+            let name = if text[at..].starts_with('\u{2028}') {
+                "U+2028 (line separator)"
+            } else {
+                "U+2029 (paragraph separator)"
+            };
+            let message = format!(
+                "{name} outside a quoted value: Helm's YAML 1.1 parser reads it as a line \
+                 break and YAML 1.2 as a character, so the two would read this file \
+                 differently (write a line break instead, or put the text in a quoted value)"
+            );
+            return Err(error(file, line, column, &message).into());
+        }
+    }
     Ok(b.root)
 }
 
 impl Builder<'_> {
+    /// Whether the next node completes a mapping key (rather than a value or an item).
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                kind: FrameKind::Map(_, None),
+                ..
+            })
+        )
+    }
+
     fn open(&mut self, kind: FrameKind, anchor: usize, span: &Span) -> Result<()> {
         let (line, column) = at(span);
         if self.stack.len() + 1 > MAX_DEPTH {
