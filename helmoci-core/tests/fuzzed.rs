@@ -34,8 +34,8 @@ fn chart_yaml(data: &[u8]) {
                 .dependencies
                 .iter()
                 .any(|d| d.import_values.iter().any(has_whole_float));
-        // U+2028/U+2029 are line breaks for libyaml (whose output we copy) but ordinary
-        // characters for our parser: a documented deviation of `yaml::parse`.
+        // U+2028/U+2029: yaml.v2's writer (which ours copies) leaves them raw in literal
+        // blocks and keys, where `yaml::parse` refuses them (Helm's reader breaks there too).
         // A `<<` key is written plain, as yaml.v2 writes it, and so reads back as a merge
         // key: Helm's own round trip breaks there identically (see yaml/tests.rs).
         if yaml.contains(['\u{2028}', '\u{2029}']) || yaml.contains("<<:") {
@@ -161,8 +161,8 @@ fn archive(data: &[u8]) {
 fn index_yaml(data: &[u8]) {
     if let Ok(index) = IndexFile::parse(data, "index.yaml") {
         let yaml = index.to_yaml();
-        // U+2028/U+2029: line breaks for libyaml, ordinary characters for our parser (a
-        // documented deviation of `yaml::parse`), so such text does not re-read stably.
+        // U+2028/U+2029: yaml.v2's writer (which ours copies) leaves them raw in literal
+        // blocks and keys, where `yaml::parse` refuses them (Helm's reader breaks there too).
         if yaml.contains(['\u{2028}', '\u{2029}']) {
             return;
         }
