@@ -42,6 +42,7 @@
 //! ```
 #![doc(html_root_url = "https://docs.rs/helmoci-oci")]
 
+mod blob_file;
 pub mod copy;
 pub mod credential;
 pub mod deps;

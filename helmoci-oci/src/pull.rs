@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use helmoci_core::version;
 use tempfile::NamedTempFile;
 
+use crate::blob_file::BlobFile;
 use crate::error::{Error, Result};
 use crate::layout::set_readable;
 use crate::manifest::{decode_manifest, ChartManifest, DecodedManifest, Descriptor};
@@ -221,9 +222,9 @@ impl RegistryClient {
     /// Dropping the future removes the temp file; the destination file appears only complete.
     pub async fn pull(&self, chart: &ChartRef, options: &PullOptions) -> Result<Pulled> {
         let dest = &options.destination;
-        tokio::fs::create_dir_all(dest)
-            .await
-            .map_err(|e| Error::write(dest, e))?;
+        // A metadata operation, done in place: a trip to the blocking pool (a thread to
+        // start and wake) costs more.
+        std::fs::create_dir_all(dest).map_err(|e| Error::write(dest, e))?;
         let store = AnyStore::for_chart(self, chart, false).with_progress(options.progress.clone());
         let version = match (&options.version, options.devel) {
             (None, true) => Some(version::DEVEL_CONSTRAINT),
@@ -279,7 +280,7 @@ pub(crate) async fn download(
         .tempfile_in(dir)
         .map_err(|e| Error::write(dir, e))?;
     let std_file = tmp.reopen().map_err(|e| Error::write(tmp.path(), e))?;
-    let mut file = tokio::fs::File::from_std(std_file);
+    let mut file = BlobFile::for_size(std_file, d.size);
     store.pull_blob(d, &mut file).await?;
     drop(file);
     Ok(tmp)

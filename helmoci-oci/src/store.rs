@@ -9,6 +9,7 @@ use helmoci_core::digest::Digest;
 use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::blob_file::BlobFile;
 use crate::error::{Error, Result};
 use crate::layout::{check_blob, Layout};
 use crate::manifest::Descriptor;
@@ -36,7 +37,7 @@ pub(crate) trait Store: Send + Sync {
     fn pull_blob(
         &self,
         d: &Descriptor,
-        out: &mut tokio::fs::File,
+        out: &mut BlobFile,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Stores a blob.
     fn push_blob(
@@ -83,7 +84,7 @@ impl Store for RegistryStore {
             .await
     }
 
-    async fn pull_blob(&self, d: &Descriptor, out: &mut tokio::fs::File) -> Result<()> {
+    async fn pull_blob(&self, d: &Descriptor, out: &mut BlobFile) -> Result<()> {
         let meter = Meter::start(self.progress.as_ref(), Direction::Download, d, || {
             self.describe()
         });
@@ -163,7 +164,7 @@ impl Store for LayoutStore {
         blocking("layout blob check", move || Ok(l.has_blob(&d))).await
     }
 
-    async fn pull_blob(&self, d: &Descriptor, out: &mut tokio::fs::File) -> Result<()> {
+    async fn pull_blob(&self, d: &Descriptor, out: &mut BlobFile) -> Result<()> {
         let path = self.layout.blob_path(&d.digest);
         let what = self.chart.with_digest(d.digest.clone()).to_string();
         let f = tokio::fs::File::open(&path).await.map_err(|e| {
@@ -352,7 +353,7 @@ impl Store for AnyStore {
     async fn has_blob(&self, d: &Descriptor) -> Result<bool> {
         dispatch!(self, s => s.has_blob(d).await)
     }
-    async fn pull_blob(&self, d: &Descriptor, out: &mut tokio::fs::File) -> Result<()> {
+    async fn pull_blob(&self, d: &Descriptor, out: &mut BlobFile) -> Result<()> {
         dispatch!(self, s => s.pull_blob(d, out).await)
     }
     async fn push_blob(&self, d: &Descriptor, src: &BlobSource) -> Result<()> {

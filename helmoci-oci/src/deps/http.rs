@@ -13,6 +13,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
+use crate::blob_file::BlobFile;
 use crate::error::{Error, Result};
 use crate::registry::{RegistryClient, RetryPolicy};
 
@@ -268,9 +269,10 @@ async fn stream_to(mut resp: Response, dest: &Path, limit: u64, url: &str) -> Re
     if resp.content_length().is_some_and(|n| n > limit) {
         return Err(too_large(url, limit));
     }
-    let mut file = tokio::fs::File::create(dest)
-        .await
-        .map_err(|e| Error::write(dest, e))?;
+    // Created in place (a metadata operation); written in place too when the archive is
+    // announced small (see `BlobFile`).
+    let file = std::fs::File::create(dest).map_err(|e| Error::write(dest, e))?;
+    let mut file = BlobFile::for_size(file, resp.content_length().unwrap_or(u64::MAX));
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {

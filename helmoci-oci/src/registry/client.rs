@@ -243,6 +243,9 @@ impl Ctx {
 /// The largest piece of a file upload read at once.
 const CHUNK: usize = 256 * 1024;
 
+/// The largest file upload read on the calling thread.
+const INLINE_READ: usize = 64 * 1024;
+
 /// A request body that can be produced again for a retry.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
@@ -277,22 +280,28 @@ impl Body {
                 }
                 reqwest::Body::from(b.clone())
             }
-            // A small file is read whole, in one trip to a blocking thread, and goes out
-            // with its headers; a larger one streams in chunks of at most `CHUNK` bytes.
+            // A small file is read whole and goes out with its headers: in place up to
+            // `INLINE_READ` bytes (microseconds), else in one trip to a blocking thread. A
+            // larger one streams in chunks of at most `CHUNK` bytes.
             Body::File { path, offset, len } if *len <= CHUNK as u64 => {
                 let (p, offset, len) = (path.clone(), *offset, *len as usize);
-                let bytes = tokio::task::spawn_blocking(move || {
+                let read = move || {
                     use std::io::{Read, Seek};
                     let mut f = std::fs::File::open(&p)?;
                     f.seek(std::io::SeekFrom::Start(offset))?;
                     let mut buf = vec![0u8; len];
                     f.read_exact(&mut buf)?;
                     Ok::<_, std::io::Error>(buf)
-                })
-                .await
-                .map_err(|_| Error::Background {
-                    what: "reading a blob to upload",
-                })?
+                };
+                let bytes = if len <= INLINE_READ {
+                    read()
+                } else {
+                    tokio::task::spawn_blocking(read)
+                        .await
+                        .map_err(|_| Error::Background {
+                            what: "reading a blob to upload",
+                        })?
+                }
                 .map_err(|e| Error::read(path, e))?;
                 if let Some(m) = progress {
                     m.advance(bytes.len() as u64);
