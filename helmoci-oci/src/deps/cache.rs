@@ -57,6 +57,13 @@ impl ContentCache {
             .join(format!("{hex}.chart"))
     }
 
+    /// The size of the cached archive for `digest`, `None` when there is none.
+    pub(crate) fn cached_size(&self, digest: &Digest) -> Option<u64> {
+        std::fs::metadata(self.path_of(digest))
+            .ok()
+            .map(|m| m.len())
+    }
+
     /// Copies the cached archive with `digest` to `dest`, verifying the digest while
     /// copying. `Ok(false)` when it is not cached (or the cached copy is damaged, which is
     /// then removed, and `dest` too).

@@ -17,7 +17,9 @@ use helmoci_core::time::Timestamp;
 use super::cache::ContentCache;
 use super::http::HttpRepo;
 use super::lookup::{host_of, HostLimits, Lookups};
-use super::{blocking, DependencyOptions, Event};
+use super::{
+    blocking, blocking_unless_small, is_small_file, DependencyOptions, Event, INLINE_FILE_MAX,
+};
 use crate::error::{Error, Result};
 use crate::pull::{download, resolve_in};
 use crate::reference::ChartRef;
@@ -208,7 +210,7 @@ async fn run(
     })?;
     if let Got::Downloaded(path, _, _) | Got::Cached(path, _) = &got {
         let p = path.clone();
-        blocking("chart check", move || {
+        blocking_unless_small(is_small_file(path), "chart check", move || {
             load_archive_file(&p, &LoadOptions::default())
                 .map(drop)
                 .map_err(|source| Error::Dependencies {
@@ -402,8 +404,13 @@ async fn from_cache(
     let Some(cache) = cache else {
         return Ok(None);
     };
+    // A miss (the common case on a cold cache) is one metadata call, made in place.
+    let small = match cache.cached_size(digest) {
+        None => return Ok(None),
+        Some(size) => size <= INLINE_FILE_MAX,
+    };
     let (c, d, p) = (cache.clone(), digest.clone(), dest.to_owned());
-    if !blocking("content cache read", move || c.copy_out(&d, &p)).await? {
+    if !blocking_unless_small(small, "content cache read", move || c.copy_out(&d, &p)).await? {
         return Ok(None);
     }
     options.emit(Event::CacheHit {
