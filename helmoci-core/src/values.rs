@@ -32,23 +32,49 @@ fn documents(input: &[u8]) -> Vec<&[u8]> {
     docs
 }
 
-/// Checks that `values.yaml` loads: every document parses and is a mapping (or empty).
+/// A YAML error in a document of the file, with its line counted from the file's start.
+fn shift(e: Error, line_offset: usize) -> Error {
+    match e {
+        Error::Yaml {
+            file,
+            line,
+            column,
+            message,
+        } => Error::Yaml {
+            file,
+            line: line + line_offset,
+            column,
+            message,
+        },
+        e => e,
+    }
+}
+
+/// Checks that `values.yaml` loads: every document parses and is a mapping (or empty), and
+/// converts to JSON as Helm converts it.
 ///
 /// ```
 /// use helmoci_core::values::check_values;
 /// check_values(b"a: 1\n---\nb: [x]\n", "values.yaml")?;
 /// assert!(check_values(b"just a string\n", "values.yaml").is_err());
+/// assert!(check_values(b"limit: .inf\n", "values.yaml").is_err());
 /// # Ok::<(), helmoci_core::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::Yaml`] with the line in the file, or [`Error::ChartYamlType`] for a document
-/// that is not a mapping.
+/// [`Error::Yaml`] with the line in the file (also for what JSON cannot hold: a NaN or
+/// infinite float, a collection as a key), or [`Error::ChartYamlType`] for a document that
+/// is not a mapping.
 pub fn check_values(input: &[u8], file: &str) -> Result<(), Error> {
     let mut line_offset = 0;
     for doc in documents(input) {
         match yaml::parse(doc, file) {
             Ok(Some(node)) => {
+                // Helm converts each document to JSON first: what JSON cannot hold (a NaN
+                // or infinite float, a collection as a key) fails the chart's load.
+                if matches!(node.value, NodeValue::Map(_)) {
+                    node.try_resolve(file).map_err(|e| shift(e, line_offset))?;
+                }
                 let is_null = matches!(node.value, NodeValue::Scalar { .. })
                     && node.resolve() == crate::value::Value::Null;
                 if !matches!(node.value, NodeValue::Map(_)) && !is_null {
@@ -66,20 +92,7 @@ pub fn check_values(input: &[u8], file: &str) -> Result<(), Error> {
                 }
             }
             Ok(None) => {}
-            Err(Error::Yaml {
-                file,
-                line,
-                column,
-                message,
-            }) => {
-                return Err(Error::Yaml {
-                    file,
-                    line: line + line_offset,
-                    column,
-                    message,
-                })
-            }
-            Err(e) => return Err(e),
+            Err(e) => return Err(shift(e, line_offset)),
         }
         line_offset += doc.iter().filter(|&&b| b == b'\n').count() + 1;
     }

@@ -111,12 +111,19 @@ fn map_entries<'n>(
 ) -> Result<Option<Vec<(String, &'n Node)>>, Error> {
     match &node.value {
         _ if is_null(node) => Ok(None),
-        NodeValue::Map(pairs) => Ok(Some(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_go_string().unwrap_or_default(), v))
-                .collect(),
-        )),
+        NodeValue::Map(pairs) => {
+            // Helm converts the whole file to JSON before decoding it: a key JSON cannot
+            // have fails the load wherever it is.
+            for (k, _) in pairs {
+                k.try_key(ctx.file)?;
+            }
+            Ok(Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_go_string().unwrap_or_default(), v))
+                    .collect(),
+            ))
+        }
         _ => Err(ctx.type_error(node, field, "a mapping")),
     }
 }
@@ -195,7 +202,9 @@ impl ChartMetadata {
                     self.dependencies = dependencies(file, node)?;
                 }
                 _ if key_is(k, "type") => ctx.string(node, "type", &mut self.chart_type)?,
-                _ => {}
+                // Not a field, but converted to JSON with the rest: a NaN or infinite float
+                // (or a bad key) in it fails the load, as in Helm.
+                _ => drop(node.try_resolve(file)?),
             }
         }
         Ok(warnings)
@@ -251,7 +260,7 @@ fn maintainers(ctx: &Ctx<'_>, node: &Node) -> Result<Vec<Maintainer>, Error> {
                 _ if key_is(&k, "name") => mctx.string(v, "name", &mut m.name)?,
                 _ if key_is(&k, "email") => mctx.string(v, "email", &mut m.email)?,
                 _ if key_is(&k, "url") => mctx.string(v, "url", &mut m.url)?,
-                _ => {}
+                _ => drop(v.try_resolve(ctx.file)?),
             }
         }
         out.push(m);
@@ -287,13 +296,15 @@ pub(crate) fn dependencies(file: &str, node: &Node) -> Result<Vec<Dependency>, E
                 _ if key_is(&k, "condition") => ctx.string(v, "condition", &mut d.condition)?,
                 _ if key_is(&k, "tags") => ctx.strings(v, "tags", &mut d.tags)?,
                 _ if key_is(&k, "enabled") => ctx.bool(v, "enabled", &mut d.enabled)?,
-                _ if key_is(&k, "import-values") => match v.resolve() {
+                // Helm converts Chart.yaml to JSON first: a NaN or infinite float here
+                // (an untyped field) fails the load.
+                _ if key_is(&k, "import-values") => match v.try_resolve(ctx.file)? {
                     Value::Null => {}
                     Value::Seq(values) => d.import_values = values,
                     _ => return Err(ctx.type_error(v, "import-values", "a list")),
                 },
                 _ if key_is(&k, "alias") => ctx.string(v, "alias", &mut d.alias)?,
-                _ => {}
+                _ => drop(v.try_resolve(ctx.file)?),
             }
         }
         out.push(d);

@@ -216,6 +216,22 @@ impl Node {
         })
     }
 
+    /// Checks this node as a map key the way sigs.k8s.io/yaml converts keys to JSON (see
+    /// [`try_resolve`](Self::try_resolve)): a null, uint64 or collection key fails.
+    ///
+    /// # Errors
+    /// [`Error::Yaml`] at the key's line and column.
+    pub(crate) fn try_key(&self, file: &str) -> Result<()> {
+        self.map_key(true)
+            .map(drop)
+            .map_err(|(node, message)| Error::Yaml {
+                file: file.to_owned(),
+                line: node.line,
+                column: node.column,
+                message,
+            })
+    }
+
     /// What a Go `string` field receives from this node through sigs.k8s.io/yaml: the
     /// decoded scalar, with integers in decimal, floats at float32 precision (`'g'`) and
     /// booleans as `true`/`false`. `None` for sequences and maps (Helm fails on them).
