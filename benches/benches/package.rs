@@ -7,17 +7,22 @@ use helmoci_core::load::LoadOptions;
 use helmoci_core::package::{package, PackageOptions, PackagedChart};
 use helmoci_core::time::Timestamp;
 
+/// Packaging into `root/out` with a fixed mtime (reproducible archives).
+fn options(root: &std::path::Path) -> PackageOptions {
+    PackageOptions {
+        destination: root.join("out"),
+        mtime: Some(Timestamp::from_unix(1_700_000_000)),
+        ..PackageOptions::default()
+    }
+}
+
 fn bench_package(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut group = c.benchmark_group("package");
     group.sample_size(10);
     for size in Size::ALL {
         let dir = make_chart(tmp.path(), size).expect("make chart");
-        let opts = PackageOptions {
-            destination: tmp.path().join("out"),
-            mtime: Some(Timestamp::from_unix(1_700_000_000)),
-            ..PackageOptions::default()
-        };
+        let opts = options(tmp.path());
         group.bench_function(size.name(), |b| {
             b.iter(|| package(&dir, &opts).expect("package"))
         });
@@ -31,12 +36,7 @@ fn bench_load_archive(c: &mut Criterion) {
     group.sample_size(10);
     for size in Size::ALL {
         let dir = make_chart(tmp.path(), size).expect("make chart");
-        let opts = PackageOptions {
-            destination: tmp.path().join("out"),
-            mtime: Some(Timestamp::from_unix(1_700_000_000)),
-            ..PackageOptions::default()
-        };
-        let archive = package(&dir, &opts).expect("package").path;
+        let archive = package(&dir, &options(tmp.path())).expect("package").path;
         let load = LoadOptions::default();
         group.bench_function(size.name(), |b| {
             b.iter(|| PackagedChart::from_archive(&archive, &load).expect("load"))

@@ -60,12 +60,7 @@ fn we_load_a_chart_exactly_when_helm_does() {
             (Ok(_), true) => {}
             (Err(e), false) => {
                 refused += 1;
-                let mut text = e.to_string();
-                let mut cause = std::error::Error::source(e);
-                while let Some(c) = cause {
-                    text = format!("{text}: {c}");
-                    cause = c.source();
-                }
+                let text = chain(e);
                 let reason = ["json: unsupported value", "invalid map key"];
                 assert!(
                     reason

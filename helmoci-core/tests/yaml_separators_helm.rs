@@ -135,12 +135,7 @@ fn where_we_read_a_separator_helm_reads_the_same() {
             }
             Err(e) => {
                 assert!(!accepted, "{name}: refused: {e}");
-                let mut message = e.to_string();
-                let mut cause = std::error::Error::source(&e);
-                while let Some(c) = cause {
-                    message = format!("{message}: {c}");
-                    cause = c.source();
-                }
+                let message = chain(&e);
                 assert!(
                     message.contains("U+2028") || message.contains("U+2029"),
                     "{name}: {message}"

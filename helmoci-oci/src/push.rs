@@ -10,6 +10,7 @@ use helmoci_core::load::LoadOptions;
 use helmoci_core::metadata::ChartMetadata;
 use helmoci_core::package::{peek_metadata, PackagedChart};
 
+use crate::blob_file::is_small_file;
 use crate::error::{Error, Result};
 use crate::manifest::{chart_annotations, default_created, ChartManifest, Descriptor};
 use crate::media_type;
@@ -184,18 +185,22 @@ impl RegistryClient {
             path: path.to_owned(),
             source: Box::new(source),
         };
-        // A small archive is read in place, three times in a few dozen microseconds: less
-        // than starting and waking blocking threads.
-        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= INLINE_ARCHIVE_MAX);
-        if small {
-            let head = peek_metadata(path, &LoadOptions::default()).map_err(invalid)?;
-            let layer = hash_file_blocking(path, media_type::CHART_CONTENT)?;
+        // A small archive is checked in place, in one read that also hashes it: less than
+        // starting and waking blocking threads, and nothing to peek at or hash separately.
+        if is_small_file(path) {
             let full =
                 PackagedChart::from_archive(path, &LoadOptions::default()).map_err(invalid)?;
-            let checked = std::future::ready(Ok((full.metadata, full.digest)));
-            let layer = std::future::ready(Ok(layer));
+            let layer = Descriptor::new(media_type::CHART_CONTENT, full.digest.clone(), full.size);
+            let checked = std::future::ready(Ok((full.metadata.clone(), full.digest)));
             return self
-                .push_checked(path, &head, target, options, layer, checked)
+                .push_checked(
+                    path,
+                    &full.metadata,
+                    target,
+                    options,
+                    std::future::ready(Ok(layer)),
+                    checked,
+                )
                 .await;
         }
         // The whole check starts first, on its own thread: it is the longest part, and
@@ -377,9 +382,6 @@ impl RegistryClient {
         Ok(pushed(config, chart, &manifest_json, n1 + n2 + n3, false))
     }
 }
-
-/// The largest archive [`RegistryClient::push_archive`] reads on the calling thread.
-const INLINE_ARCHIVE_MAX: u64 = 64 * 1024;
 
 /// Hashes a file (on a blocking thread) into a descriptor.
 pub(crate) async fn hash_file(path: &Path, media_type: &'static str) -> Result<Descriptor> {

@@ -37,6 +37,17 @@ pub fn helm_python() -> Option<PathBuf> {
     None
 }
 
+/// An error and its causes on one line, joined by `: ` (as the CLI prints them).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}
+
 /// Runs a Python snippet with `helm_python` imported as `h`; `args` are `sys.argv[1:]`.
 /// Returns stdout; panics with stderr on failure.
 pub fn run_helm(python: &Path, script: &str, args: &[&str]) -> String {

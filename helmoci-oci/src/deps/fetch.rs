@@ -17,9 +17,8 @@ use helmoci_core::time::Timestamp;
 use super::cache::ContentCache;
 use super::http::HttpRepo;
 use super::lookup::{host_of, HostLimits, Lookups};
-use super::{
-    blocking, blocking_unless_small, is_small_file, DependencyOptions, Event, INLINE_FILE_MAX,
-};
+use super::{blocking, blocking_unless_small, DependencyOptions, Event};
+use crate::blob_file::{is_small_file, INLINE_READ_MAX};
 use crate::error::{Error, Result};
 use crate::pull::{download, resolve_in};
 use crate::reference::ChartRef;
@@ -407,7 +406,7 @@ async fn from_cache(
     // A miss (the common case on a cold cache) is one metadata call, made in place.
     let small = match cache.cached_size(digest) {
         None => return Ok(None),
-        Some(size) => size <= INLINE_FILE_MAX,
+        Some(size) => size <= INLINE_READ_MAX,
     };
     let (c, d, p) = (cache.clone(), digest.clone(), dest.to_owned());
     if !blocking_unless_small(small, "content cache read", move || c.copy_out(&d, &p)).await? {

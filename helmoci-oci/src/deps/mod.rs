@@ -535,12 +535,8 @@ pub(crate) fn one_line(e: &Error) -> String {
     out.replace('\n', " ")
 }
 
-/// Archives up to this size are checked or copied in place (see [`blocking_unless_small`]).
-pub(crate) const INLINE_FILE_MAX: u64 = 64 * 1024;
-
-/// [`blocking`], or in place when the work is `small`: reading a few KiB takes
-/// microseconds, less than starting or waking a blocking thread (0.1 ms on idle cores, up
-/// to a scheduler tick on busy ones).
+/// [`blocking`], or in place when the work is `small` (see
+/// [`INLINE_READ_MAX`](crate::blob_file::INLINE_READ_MAX)).
 pub(crate) async fn blocking_unless_small<T: Send + 'static>(
     small: bool,
     what: &'static str,
@@ -551,11 +547,6 @@ pub(crate) async fn blocking_unless_small<T: Send + 'static>(
     } else {
         blocking(what, f).await
     }
-}
-
-/// Whether the file at `path` is at most [`INLINE_FILE_MAX`] bytes (a metadata call).
-pub(crate) fn is_small_file(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() <= INLINE_FILE_MAX)
 }
 
 /// Runs blocking file work (loading, packaging, hashing, renames) off the async threads.

@@ -17,6 +17,7 @@ use super::auth::AuthCache;
 use super::challenge::{self, Challenge};
 use super::retry::{self, RetryPolicy};
 use super::tls::{self, TlsOptions};
+use crate::blob_file::INLINE_READ_MAX;
 use crate::credential::{Anonymous, CredentialSource};
 use crate::error::{Error, RegistryErrorCode, RegistryFailure, Result};
 use crate::progress::{metered, Meter};
@@ -243,9 +244,6 @@ impl Ctx {
 /// The largest piece of a file upload read at once.
 const CHUNK: usize = 256 * 1024;
 
-/// The largest file upload read on the calling thread.
-const INLINE_READ: usize = 64 * 1024;
-
 /// A request body that can be produced again for a retry.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
@@ -281,7 +279,7 @@ impl Body {
                 reqwest::Body::from(b.clone())
             }
             // A small file is read whole and goes out with its headers: in place up to
-            // `INLINE_READ` bytes (microseconds), else in one trip to a blocking thread. A
+            // `INLINE_READ_MAX` bytes (microseconds), else in one trip to a blocking thread. A
             // larger one streams in chunks of at most `CHUNK` bytes.
             Body::File { path, offset, len } if *len <= CHUNK as u64 => {
                 let (p, offset, len) = (path.clone(), *offset, *len as usize);
@@ -293,7 +291,7 @@ impl Body {
                     f.read_exact(&mut buf)?;
                     Ok::<_, std::io::Error>(buf)
                 };
-                let bytes = if len <= INLINE_READ {
+                let bytes = if len as u64 <= INLINE_READ_MAX {
                     read()
                 } else {
                     tokio::task::spawn_blocking(read)

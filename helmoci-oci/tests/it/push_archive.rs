@@ -53,24 +53,30 @@ async fn tags(c: &RegistryClient, reg: &Registry, ns: &str) -> Vec<String> {
 async fn push_archive_equals_push_of_the_packaged_chart() -> TestResult {
     let reg = require!(Registry::start());
     let tmp = tempfile::tempdir()?;
-    let chart = packaged(tmp.path(), "1.0.0", 300_000);
     let c = client();
     let opts = PushOptions::default().created("2024-01-01T00:00:00Z");
-    let a: Target = reg.oci("a").parse()?;
-    let b: Target = reg.oci("b").parse()?;
-    let from_struct = c.push(&chart, &a, &opts).await?;
-    let from_file = c.push_archive(&chart.path, &b, &opts).await?;
-    // Same config (with the requirements merged in), layer and manifest.
-    assert_eq!(from_file.manifest, from_struct.manifest);
-    assert_eq!(from_file.config, from_struct.config);
-    assert_eq!(from_file.chart.digest, chart.digest);
-    assert_eq!(from_file.blobs_uploaded, 2);
-    assert_eq!(tags(&c, &reg, "b").await, ["1.0.0"]);
+    // Both ways through push_archive: a small archive is read once in place, a larger one
+    // is peeked, hashed and checked on blocking threads.
+    for (version, extra, small) in [("1.0.0", 300_000, false), ("1.0.1", 1_000, true)] {
+        let chart = packaged(tmp.path(), version, extra);
+        assert_eq!(chart.size <= 64 * 1024, small, "{} bytes", chart.size);
+        let a: Target = reg.oci(&format!("a{version}")).parse()?;
+        let b: Target = reg.oci(&format!("b{version}")).parse()?;
+        let from_struct = c.push(&chart, &a, &opts).await?;
+        let from_file = c.push_archive(&chart.path, &b, &opts).await?;
+        // Same config (with the requirements merged in), layer and manifest.
+        assert_eq!(from_file.manifest, from_struct.manifest, "{version}");
+        assert_eq!(from_file.config, from_struct.config, "{version}");
+        assert_eq!(from_file.chart.digest, chart.digest, "{version}");
+        assert_eq!(from_file.blobs_uploaded, 2, "{version}");
+        assert_eq!(tags(&c, &reg, &format!("b{version}")).await, [version]);
 
-    // The same through an OCI image layout.
-    let layout: Target = format!("oci-layout://{}", tmp.path().join("layout").display()).parse()?;
-    let in_layout = c.push_archive(&chart.path, &layout, &opts).await?;
-    assert_eq!(in_layout.manifest, from_struct.manifest);
+        // The same through an OCI image layout.
+        let dir = tmp.path().join(format!("layout{version}"));
+        let layout: Target = format!("oci-layout://{}", dir.display()).parse()?;
+        let in_layout = c.push_archive(&chart.path, &layout, &opts).await?;
+        assert_eq!(in_layout.manifest, from_struct.manifest, "{version}");
+    }
     Ok(())
 }
 
