@@ -8,13 +8,18 @@ median wall time, CPU time (user+sys) and peak RSS of each process, and two rati
   - sdk:   the Helm SDK call alone, timed inside its process / helmoci's whole process
 The second is the strict one: it gives Helm no start-up cost at all.
 
-usage: python3 benches/side_by_side.py [--runs N] [--ops package,push,pull]
+usage: python3 benches/side_by_side.py [--runs N] [--ops package,push,pull,dependency]
                                       [--charts small,templates2000,big80mib]
                                       [--registry-storage disk|tmpfs] [--real-charts DIR]
 Needs: a release build (it runs `cargo build --release` itself), HELMOCI_PYTHON or .venv with
-helm_python, and for push/pull the docker-registry binary.
+helm_python, and for push, pull and dependency the docker-registry binary.
+
+`dependency` runs `dependency update` on an umbrella chart with 13 dependencies: 10 `oci://`
+charts in the local registry (four versions each), 2 from a classic HTTP repository
+(index.yaml, served from this process on 127.0.0.1) and 1 `file://` chart, each run with
+cold caches on both sides (fresh Helm home and cache directories).
 """
-import argparse, json, os, platform, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, functools, http.server, json, os, platform, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.environ.get("HELMOCI_PYTHON") or os.path.join(ROOT, ".venv", "bin", "python")
@@ -73,6 +78,8 @@ elif op == "push":
     h.push(sys.argv[2], sys.argv[3], plain_http=True)
 elif op == "pull":
     h.pull(sys.argv[2], version=sys.argv[3], destination=sys.argv[4], plain_http=True)
+elif op == "dependency":
+    h.dependency_update(sys.argv[2], plain_http=True)
 print(json.dumps({"sdk": time.perf_counter() - t}))
 """
 
@@ -104,10 +111,78 @@ def start_registry(tmp, data_dir):
     raise SystemExit("registry did not start")
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def write_chart(path, name, version):
+    os.makedirs(os.path.join(path, "templates"), exist_ok=True)
+    with open(os.path.join(path, "Chart.yaml"), "w") as f:
+        f.write(f"apiVersion: v2\nname: {name}\nversion: {version}\n")
+    with open(os.path.join(path, "values.yaml"), "w") as f:
+        f.write("replicas: 1\n")
+    with open(os.path.join(path, "templates", "cm.yaml"), "w") as f:
+        f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")
+
+
+def umbrella_sources(tmp, port, env):
+    """Publishes the umbrella's dependencies; returns (Chart.yaml text, HTTP server).
+
+    10 charts c0..c9 in oci://127.0.0.1:PORT/deps (1.0.0, 1.1.0, 1.2.0, 2.0.0; the umbrella
+    asks ^1.0.0), web 1.0.0/1.5.0 and db 0.3.0 in an HTTP repository, and lib 0.2.0 beside
+    the umbrella directories (file://).
+    """
+    src, pkg = os.path.join(tmp, "dep-src"), os.path.join(tmp, "dep-pkg")
+    for i in range(10):
+        for v in ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]:
+            d = os.path.join(src, f"c{i}-{v}")
+            write_chart(d, f"c{i}", v)
+            subprocess.run([HELMOCI, "package", d, "-d", pkg], check=True, stdout=subprocess.DEVNULL, env=env)
+            subprocess.run([HELMOCI, "push", os.path.join(pkg, f"c{i}-{v}.tgz"), f"oci://127.0.0.1:{port}/deps", "--plain-http"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    www = os.path.join(tmp, "www")
+    for name, v in [("web", "1.0.0"), ("web", "1.5.0"), ("db", "0.3.0")]:
+        d = os.path.join(src, f"{name}-{v}")
+        write_chart(d, name, v)
+        subprocess.run([HELMOCI, "package", d, "-d", os.path.join(www, "charts")], check=True, stdout=subprocess.DEVNULL, env=env)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=www))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/charts"
+    subprocess.run([HELMOCI, "repo", "index", os.path.join(www, "charts"), "--url", url], check=True, env=env)
+    write_chart(os.path.join(tmp, "umbrellas", "lib"), "lib", "0.2.0")
+    deps = "".join(f"- name: c{i}\n  version: ^1.0.0\n  repository: oci://127.0.0.1:{port}/deps\n" for i in range(10))
+    deps += f"- name: web\n  version: ^1.0.0\n  repository: {url}\n- name: db\n  version: ~0.3.0\n  repository: {url}\n"
+    deps += "- name: lib\n  version: \">=0.1.0\"\n  repository: file://../lib\n"
+    return f"apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n{deps}", server
+
+
+def check_updated(d):
+    """Both sides must have written the same thing: 13 archives and a lock."""
+    got = sorted(os.listdir(os.path.join(d, "charts")))
+    if len(got) != 13 or not os.path.exists(os.path.join(d, "Chart.lock")):
+        raise SystemExit(f"dependency update in {d} wrote {got}")
+    return got
+
+
+def fresh_umbrella(tmp, chart_yaml, tag, env):
+    """A new umbrella directory and an environment with empty Helm homes (cold caches)."""
+    d = os.path.join(tmp, "umbrellas", tag)
+    os.makedirs(d)
+    with open(os.path.join(d, "Chart.yaml"), "w") as f:
+        f.write(chart_yaml)
+    home = os.path.join(tmp, "homes", tag)
+    e = {k: v for k, v in env.items() if k not in ("HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CONTENT_CACHE")}
+    e.update(HELM_CONFIG_HOME=os.path.join(home, "config"), HELM_CACHE_HOME=os.path.join(home, "cache"),
+             HELM_DATA_HOME=os.path.join(home, "data"), HELM_REGISTRY_CONFIG=os.path.join(home, "registry.json"),
+             DOCKER_CONFIG=os.path.join(home, "docker"), REGISTRY_AUTH_FILE=os.path.join(home, "auth.json"))
+    return d, e
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--ops", default="package,push,pull")
+    ap.add_argument("--ops", default="package,push,pull,dependency")
     ap.add_argument("--charts", default="small,templates2000,big80mib")
     ap.add_argument("--registry-storage", choices=["disk", "tmpfs"], default="disk",
                     help="where the registry keeps its data: a directory on disk (it fsyncs "
@@ -122,7 +197,8 @@ def main():
     charts_dir = os.path.join(tmp, "charts")
     subprocess.run([os.path.join(ROOT, "target", "release", "make-charts"), charts_dir], check=True, stdout=subprocess.DEVNULL)
     registry = None
-    if "push" in ops or "pull" in ops:
+    server = None
+    if {"push", "pull", "dependency"} & set(ops):
         if args.registry_storage == "tmpfs":
             data_dir = tempfile.mkdtemp(prefix="side-by-side-registry-", dir="/dev/shm")
         else:
@@ -144,7 +220,7 @@ def main():
             (archive,) = os.listdir(tgz_dir)
             tgz = os.path.join(tgz_dir, archive)
             version = archive[len(chart) + 1:-len(".tgz")]
-            for op in ops:
+            for op in [o for o in ops if o != "dependency"]:
                 ours, helm = [], []
                 for run in range(args.runs):
                     out = os.path.join(tmp, "out", op, str(run))
@@ -171,7 +247,28 @@ def main():
                 helm_rss = peak_rss(hp, env) or max(x[2] for x in helm)
                 rows.append((op, chart, med(ours, 0), med(ours, 1), ours_rss,
                              med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
+        if "dependency" in ops:
+            chart_yaml, server = umbrella_sources(tmp, port, env)
+            ours, helm = [], []
+            for run in range(args.runs):
+                d, e = fresh_umbrella(tmp, chart_yaml, f"ours{run}", env)
+                ours.append(run_measured([HELMOCI, "dependency", "update", d, "--plain-http"], e))
+                got = check_updated(d)
+                d, e = fresh_umbrella(tmp, chart_yaml, f"helm{run}", env)
+                wall, cpu, rss, text = run_measured([PY, "-c", HELM_SNIPPET, "dependency", d], e)
+                if check_updated(d) != got:
+                    raise SystemExit(f"Helm wrote {check_updated(d)}, helmoci {got}")
+                helm.append((wall, cpu, rss, json.loads(text.strip().splitlines()[-1])["sdk"]))
+            med = lambda xs, i: statistics.median(x[i] for x in xs)
+            d, e = fresh_umbrella(tmp, chart_yaml, "ours-rss", env)
+            ours_rss = peak_rss([HELMOCI, "dependency", "update", d, "--plain-http"], e) or max(x[2] for x in ours)
+            d, e = fresh_umbrella(tmp, chart_yaml, "helm-rss", env)
+            helm_rss = peak_rss([PY, "-c", HELM_SNIPPET, "dependency", d], e) or max(x[2] for x in helm)
+            rows.append(("dependency update", "umbrella (13 deps)", med(ours, 0), med(ours, 1), ours_rss,
+                         med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
     finally:
+        if server:
+            server.shutdown()
         if registry:
             registry.kill()
             shutil.rmtree(data_dir, ignore_errors=True)

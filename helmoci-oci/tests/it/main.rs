@@ -9,7 +9,6 @@ mod provenance_keys;
 mod support;
 
 mod auth;
-mod bench;
 mod bounds;
 mod concurrency;
 mod deps;
