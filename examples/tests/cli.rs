@@ -97,6 +97,12 @@ fn version_and_usage_errors() {
     let v = ok(&helmoci(home.path(), &["version"]));
     assert_eq!(v.trim(), format!("helmoci {}", env!("CARGO_PKG_VERSION")));
     assert_eq!(ok(&helmoci(home.path(), &["-V"])), v);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&helmoci(home.path(), &["version", "--json"]))).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({ "version": env!("CARGO_PKG_VERSION") })
+    );
     let err = failed(&helmoci(home.path(), &["package"]), 2);
     assert!(err.contains("CHART_DIR"), "{err}");
     failed(&helmoci(home.path(), &["no-such-command"]), 2);
@@ -326,6 +332,30 @@ fn push_tags_pull_copy_through_an_oci_layout() -> TestResult {
         ok(&helmoci(home.path(), &["tags", &format!("{second}/hello")])),
         "0.1.0\n"
     );
+    // --json: a third layout gets both blobs; the second already has them.
+    for (layout, blobs) in [
+        (
+            format!("oci-layout://{}", home.path().join("third").display()),
+            2,
+        ),
+        (second.clone(), 0),
+    ] {
+        let out = ok(&helmoci(
+            home.path(),
+            &["copy", &format!("{chart}:0.1.0"), &layout, "--json"],
+        ));
+        let json: serde_json::Value = serde_json::from_str(&out)?;
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "source": format!("{chart}:0.1.0"),
+                "reference": format!("{layout}/hello:0.1.0"),
+                "digest": digest,
+                "blobs_copied": blobs,
+            }),
+            "{out}"
+        );
+    }
 
     // A missing version fails and writes nothing.
     let none = home.path().join("none");

@@ -128,6 +128,36 @@ async fn update_build_list_print_helms_lines() -> TestResult {
     assert!(out.starts_with("Saving 3 charts\n"), "{out}");
     assert!(dir.join("charts/c0-1.1.0.tgz").is_file());
 
+    // --json: the document alone on stdout. The lock is unchanged, the two remote charts
+    // come from the content cache, lib is archived from its directory.
+    let out = ok(&helmoci(
+        &home,
+        &["dependency", "update", d, "--plain-http", "--json"],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&out)?;
+    let lock =
+        helmoci_core::lock::Lock::from_yaml(&fs::read(dir.join("Chart.lock"))?, "Chart.lock")?;
+    let charts = std::path::absolute(dir.join("charts"))?;
+    assert_eq!(json["lock"]["digest"], lock.digest.as_str(), "{out}");
+    assert_eq!(json["lock"]["generated"], lock.generated.as_str());
+    assert_eq!(
+        json["lock"]["dependencies"],
+        serde_json::json!([
+            {"name": "c0", "version": "1.1.0", "repository": reg.oci("deps")},
+            {"name": "web", "version": "1.5.0", "repository": repo.url},
+            {"name": "lib", "version": "0.2.0", "repository": "file://../lib"},
+        ])
+    );
+    assert_eq!(json["lock_written"], false);
+    assert_eq!(
+        json["saved"],
+        serde_json::json!(
+            ["c0-1.1.0.tgz", "web-1.5.0.tgz", "lib-0.2.0.tgz"].map(|f| charts.join(f))
+        )
+    );
+    assert_eq!(json["downloaded"], 0);
+    assert_eq!(json["cache_hits"], 2);
+
     // list: statuses as Helm computes them (ok, wrong version, missing).
     fs::remove_file(dir.join("charts/web-1.5.0.tgz"))?;
     package_into(r, "lib", "0.0.1", &dir.join("charts"));
@@ -153,6 +183,29 @@ async fn update_build_list_print_helms_lines() -> TestResult {
     );
     let statuses: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
     assert_eq!(statuses, ["ok", "missing", "wrong version"]);
+    package_into(r, "other", "0.1.0", &dir.join("charts"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&helmoci(&home, &["dependency", "list", d, "--json"])))?;
+    let json_rows: Vec<Vec<String>> = json["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            ["name", "version", "repository", "status"]
+                .iter()
+                .map(|k| d[k].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(json_rows, rows);
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([format!(
+            "{:?} is not in Chart.yaml.",
+            dir.join("charts/other-0.1.0.tgz").display().to_string()
+        )])
+    );
+    fs::remove_file(dir.join("charts/other-0.1.0.tgz"))?;
     if let Some(helm) = Helm::new() {
         let v = helm.run(
             "out = h.dependency_list(args['dir'])",

@@ -181,6 +181,20 @@ fn package_sign_and_verify() -> TestResult {
         );
         assert_eq!(v["file_hash"], sha256(&tgz).as_str());
     }
+    let json: serde_json::Value = serde_json::from_str(&ok(&helmoci(
+        h,
+        &["verify", s(&tgz), "--keyring", s(&k.alice_only), "--json"],
+    )))?;
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "signed_by": ["Alice Test <alice@example.com>"],
+            "fingerprint": k.alice.fingerprint,
+            "chart_digest": sha256(&tgz),
+            "path": std::path::absolute(&tgz)?,
+            "provenance": std::path::absolute(out.join("hello-0.1.0.tgz.prov"))?,
+        })
+    );
 
     // Passphrase-protected key: from a file; a wrong one fails and leaves no archive.
     ok(&sign("Bob Test", &["--passphrase-file", s(&k.passfile)]));

@@ -17,6 +17,11 @@ pub struct Args {
     /// The version to copy when FROM has no tag or digest (exact or a constraint).
     #[arg(long, allow_hyphen_values = true)]
     version: Option<String>,
+    /// Print one JSON object instead of the two lines: `source` and `reference` (where the
+    /// chart now is), the manifest `digest` (the same on both sides) and `blobs_copied`
+    /// (blobs the destination did not have).
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -28,8 +33,19 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let client = args.transport.client(global, None)?;
     let mut opts = CopyOptions::default();
     opts.version = args.version.clone();
-    opts.progress = bars(Output::Human);
+    let output = Output::from_json_flag(args.json);
+    opts.progress = bars(output);
     let copied = block_on(client.copy(&from, &to, &opts))??;
+    if output == Output::Json {
+        let json = serde_json::json!({
+            "source": copied.source.reference.short(),
+            "reference": copied.reference.short(),
+            "digest": copied.source.manifest.digest.to_string(),
+            "blobs_copied": copied.blobs_copied,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
     println!(
         "Copied: {} -> {}",
         copied.source.reference.short(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use helmoci_oci::deps::{
     build_dependencies, list_dependencies, update_dependencies, DependencyOptions, Event,
-    StrayChart, Verify,
+    StrayChart, Updated, Verify,
 };
 
 use crate::transport::{block_on, TransportArgs};
@@ -50,6 +50,12 @@ pub struct UpdateArgs {
     /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
     #[arg(long, value_name = "FILE")]
     keyring: Option<PathBuf>,
+    /// Print one JSON object instead of Helm's lines: the `lock` (digest, generated,
+    /// dependencies), whether `lock_written`, the archives `saved` and `deleted`, and how
+    /// many were `downloaded` or taken from the content cache (`cache_hits`). Warnings
+    /// still go to stderr.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -63,6 +69,10 @@ pub struct ListArgs {
     /// Maximum column width of the output table.
     #[arg(long, default_value_t = 80)]
     max_col_width: usize,
+    /// Print one JSON object instead of Helm's table: `dependencies` (name, version,
+    /// repository, status) and `warnings` (Helm's lines about stray entries of charts/).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs a `dependency` subcommand.
@@ -77,6 +87,17 @@ pub fn run(cmd: DependencyCommand, global: &Global) -> anyhow::Result<()> {
 fn update(args: &UpdateArgs, global: &Global, build: bool) -> anyhow::Result<()> {
     let client = args.transport.client(global, None)?;
     let mut opts = options(&args.repositories, global);
+    if args.json {
+        // stdout is the JSON document: only warnings are printed, on stderr.
+        opts.progress = Some(Arc::new(|e: &Event| match e {
+            Event::Warning { message } => eprintln!("WARNING: {message}"),
+            Event::NotVerified { path, error } => eprintln!(
+                "WARNING: Could not verify {} for deletion: {error} (Skipping)",
+                path.display()
+            ),
+            _ => {}
+        }));
+    }
     if args.verify {
         let keyring = Arc::new(super::verify::load_keyring(args.keyring.as_deref())?);
         // Helm's strategies: `update --verify` is VerifyAlways, `build --verify`
@@ -88,14 +109,46 @@ fn update(args: &UpdateArgs, global: &Global, build: bool) -> anyhow::Result<()>
         };
     }
     let chart = args.chart.clone();
-    block_on(async move {
+    let updated = block_on(async move {
         if build {
             build_dependencies(&client, &chart, &opts).await
         } else {
             update_dependencies(&client, &chart, &opts).await
         }
     })??;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&updated_json(&updated))?);
+    }
     Ok(())
+}
+
+/// `dependency update|build --json`.
+fn updated_json(u: &Updated) -> serde_json::Value {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or(p.clone());
+    let dependencies: Vec<_> = u
+        .lock
+        .dependencies
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "name": d.name,
+                "version": d.version,
+                "repository": d.repository,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "lock": {
+            "digest": u.lock.digest,
+            "generated": u.lock.generated,
+            "dependencies": dependencies,
+        },
+        "lock_written": u.lock_written,
+        "saved": u.saved.iter().map(absolute).collect::<Vec<_>>(),
+        "deleted": u.deleted.iter().map(absolute).collect::<Vec<_>>(),
+        "downloaded": u.downloaded,
+        "cache_hits": u.cache_hits,
+    })
 }
 
 /// Runs `dependency update` for `package -u`.
@@ -184,6 +237,32 @@ fn print_event(e: &Event, debug: bool) {
 
 fn list(args: &ListArgs) -> anyhow::Result<()> {
     let listing = list_dependencies(&args.chart)?;
+    let warnings = listing.strays.iter().map(|s| match s {
+        StrayChart::NotAChart(p) => format!("{:?} is not a chart.", p.display().to_string()),
+        StrayChart::NotInChartYaml(p) => {
+            format!("{:?} is not in Chart.yaml.", p.display().to_string())
+        }
+    });
+    if args.json {
+        let dependencies: Vec<_> = listing
+            .dependencies
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "name": d.dependency.name,
+                    "version": d.dependency.version,
+                    "repository": d.dependency.repository,
+                    "status": d.status.to_string(),
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "dependencies": dependencies,
+            "warnings": warnings.collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
     if listing.dependencies.is_empty() {
         println!(
             "WARNING: no dependencies at {}",
@@ -207,18 +286,8 @@ fn list(args: &ListArgs) -> anyhow::Result<()> {
     }
     println!("{}", table(&rows, args.max_col_width));
     println!();
-    for s in &listing.strays {
-        match s {
-            StrayChart::NotAChart(p) => {
-                println!("WARNING: {:?} is not a chart.", p.display().to_string())
-            }
-            StrayChart::NotInChartYaml(p) => {
-                println!(
-                    "WARNING: {:?} is not in Chart.yaml.",
-                    p.display().to_string()
-                )
-            }
-        }
+    for w in warnings {
+        println!("WARNING: {w}");
     }
     Ok(())
 }

@@ -18,6 +18,11 @@ pub struct Args {
     /// Default: `$GNUPGHOME/pubring.gpg`, else `~/.gnupg/pubring.gpg`.
     #[arg(long, value_name = "FILE")]
     keyring: Option<PathBuf>,
+    /// Print one JSON object instead of Helm's lines: `signed_by` (identities),
+    /// `fingerprint`, the archive's `chart_digest` and the `path`s of the archive and its
+    /// `provenance`.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Verifies the chart and prints Helm's `Signed by:` / `Using Key With Fingerprint:` /
@@ -26,6 +31,18 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let keyring = load_keyring(args.keyring.as_deref())?;
     let prov = provenance::prov_path(&args.chart);
     let v = provenance::verify(&args.chart, &prov, &keyring)?;
+    if args.json {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or(p.to_owned());
+        let json = serde_json::json!({
+            "signed_by": v.signed_by,
+            "fingerprint": v.fingerprint,
+            "chart_digest": v.file_hash,
+            "path": absolute(&args.chart),
+            "provenance": absolute(&prov),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
     print!("{}", v.report());
     Ok(())
 }
