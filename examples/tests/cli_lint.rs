@@ -82,6 +82,50 @@ fn errors_fail_and_print_helms_lines() {
 }
 
 #[test]
+fn json_lists_every_chart_and_message_with_the_same_exit_code() {
+    let out = lint(&["--json", "charts/minimal", "charts/version-float", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "Error: 3 chart(s) linted, 2 chart(s) failed\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let charts = json.as_array().unwrap();
+    assert_eq!(charts.len(), 3);
+    assert_eq!(
+        charts[0],
+        serde_json::json!({
+            "path": "charts/minimal",
+            "failed": false,
+            "failure": null,
+            "messages": [
+                {"severity": "info", "path": "Chart.yaml", "message": "icon is recommended"},
+                {"severity": "info", "path": "values.yaml", "message": "file does not exist"},
+                {"severity": "warning", "path": "templates/", "message": "directory does not exist"},
+            ],
+        })
+    );
+    assert_eq!(charts[1]["failed"], true);
+    assert_eq!(
+        charts[1]["messages"][0],
+        serde_json::json!({
+            "severity": "error",
+            "path": "Chart.yaml",
+            "message": "version should be of type string but it's of type float64",
+        })
+    );
+    assert_eq!(charts[2]["failed"], true);
+    assert!(charts[2]["failure"].as_str().unwrap().contains("nope"));
+
+    // --strict fails the warning; --quiet drops the info messages.
+    let out = lint(&["--json", "--strict", "--quiet", "charts/minimal"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["failed"], true);
+    assert_eq!(json[0]["messages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn several_paths_count_failures() {
     let out = lint(&[
         "charts/good",
