@@ -84,10 +84,11 @@ async fn main() -> Result {
         .pull(&chart, &PullOptions::into_dir(&out).version("^0.1.0"))
         .await?;
     println!(
-        "4. pulled   {} -> {}",
+        "4. pulled   ^0.1.0 = {} -> {}",
         pulled.resolved.reference,
         pulled.path.display()
     );
+    println!("   manifest {}", pulled.resolved.manifest.digest);
 
     // 5. Verify: same bytes, same digest, and it loads as the same chart.
     let bytes = std::fs::read(&pulled.path)?;

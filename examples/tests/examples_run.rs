@@ -42,8 +42,23 @@ fn run(cmd: &mut Command) -> String {
 #[test]
 fn quickstart_runs_offline() {
     let out = run(&mut example("quickstart"));
-    assert!(out.contains("5. verified sha256:"), "{out}");
     assert!(out.trim_end().ends_with("OK"), "{out}");
+    // Each step prints a digest: the pulled manifest is the pushed one, the verified archive
+    // the packaged one.
+    let after = |prefix: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.trim_start().strip_prefix(prefix))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .map(|d| d.trim_end_matches(':').to_owned())
+            .collect()
+    };
+    let manifests = after("manifest ");
+    assert_eq!(manifests.len(), 2, "{out}");
+    assert_eq!(manifests[0], manifests[1], "{out}");
+    let archives = [after("digest ").concat(), after("5. verified ").concat()];
+    assert!(archives[0].starts_with("sha256:"), "{out}");
+    assert_eq!(archives[0], archives[1], "{out}");
+    assert!(out.contains("4. pulled   ^0.1.0 = oci-layout://"), "{out}");
 }
 
 #[test]
