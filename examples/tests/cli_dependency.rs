@@ -69,6 +69,21 @@ fn umbrella(root: &Path, oci: &str, http: &str) -> PathBuf {
     dir
 }
 
+/// The rows of a dependency listing given as JSON objects (ours, or Helm's SDK's).
+fn json_rows(listing: &serde_json::Value) -> Vec<Vec<String>> {
+    let cell = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap().to_owned();
+    listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            ["name", "version", "repository", "status"]
+                .map(|k| cell(d, k))
+                .to_vec()
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_build_list_print_helms_lines() -> TestResult {
     let Some(reg) = Registry::start() else {
@@ -186,18 +201,7 @@ async fn update_build_list_print_helms_lines() -> TestResult {
     package_into(r, "other", "0.1.0", &dir.join("charts"));
     let json: serde_json::Value =
         serde_json::from_str(&ok(&helmoci(&home, &["dependency", "list", d, "--json"])))?;
-    let json_rows: Vec<Vec<String>> = json["dependencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            ["name", "version", "repository", "status"]
-                .iter()
-                .map(|k| d[k].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .collect();
-    assert_eq!(json_rows, rows);
+    assert_eq!(json_rows(&json["dependencies"]), rows);
     assert_eq!(
         json["warnings"],
         serde_json::json!([format!(
@@ -211,18 +215,7 @@ async fn update_build_list_print_helms_lines() -> TestResult {
             "out = h.dependency_list(args['dir'])",
             serde_json::json!({ "dir": dir }),
         );
-        let helm_rows: Vec<Vec<String>> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                ["name", "version", "repository", "status"]
-                    .iter()
-                    .map(|k| d[k].as_str().unwrap().to_owned())
-                    .collect()
-            })
-            .collect();
-        assert_eq!(rows, helm_rows);
+        assert_eq!(rows, json_rows(&v));
     }
     Ok(())
 }
