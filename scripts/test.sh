@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every helmoci test on this machine, installing what the tests need first:
 #   - Debian: docker-registry (CNCF distribution), skopeo, apache2-utils (htpasswd), openssl,
-#     gnupg (test keys for provenance)
+#     gnupg (test keys for provenance), bsdutils (`script`: a pseudo-terminal for the
+#     progress-bar test)
 #   - a Python venv (.venv) with helm-python-sdk, the official Helm v4 SDK, for interop tests
 # Then: cargo fmt --check, clippy -D warnings, cargo test --workspace.
 # With CI=true, tests whose real dependency is missing fail instead of skipping.
@@ -15,6 +16,7 @@ command -v skopeo >/dev/null || need_apt+=(skopeo)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v gpg >/dev/null || need_apt+=(gnupg)
+command -v script >/dev/null || need_apt+=(bsdutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt)"
   if [ "$(id -u)" -ne 0 ]; then

@@ -54,10 +54,15 @@ pub fn package_bar(output: Output, chart: &str) -> Option<PackageProgress> {
     if output == Output::Json || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    // Drawn from the first report on, when the total is known (not as `0 B/0 B`).
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(style());
     bar.set_message(format!("package {chart}"));
     Some(PackageProgress::new(move |done, total| {
+        if bar.is_hidden() {
+            bar.set_length(total);
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
         bar.set_length(total);
         bar.set_position(done);
         if done >= total {
