@@ -73,14 +73,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         return pull_verified(&args, &client, &chart, version.as_deref(), output);
     }
     if args.untar {
-        let dir: PathBuf = args
-            .destination
-            .join(&args.untardir)
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir = untar_dir(&args)?;
         let progress = bars(output);
         let fetched = block_on(client.fetch_chart_layer_with_progress(
             &chart,
@@ -121,6 +114,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         verification: None,
     }
     .print(output)
+}
+
+/// `--untardir` under `--destination` (without `.` components), created.
+fn untar_dir(args: &Args) -> anyhow::Result<PathBuf> {
+    let dir: PathBuf = args
+        .destination
+        .join(&args.untardir)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// What a pull wrote: printed as Helm's lines or as `--json`.
@@ -242,14 +247,7 @@ fn pull_verified(
         verification: Some(verification.clone()),
     };
     if args.untar {
-        let dir: PathBuf = args
-            .destination
-            .join(&args.untardir)
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir = untar_dir(args)?;
         let file = std::fs::File::open(fetched.file.path())
             .context("cannot reopen the downloaded chart")?;
         let expanded = expand(
