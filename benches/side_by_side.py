@@ -17,9 +17,12 @@ helm_python, and for push, pull and dependency the docker-registry binary.
 `dependency` runs `dependency update` on an umbrella chart with 13 dependencies: 10 `oci://`
 charts in the local registry (four versions each), 2 from a classic HTTP repository
 (index.yaml, served from this process on 127.0.0.1) and 1 `file://` chart, each run with
-cold caches on both sides (fresh Helm home and cache directories).
+cold caches on both sides (fresh Helm home and cache directories). With --real-charts, every
+public chart there whose dependencies are vendored in charts/ (kube-prometheus-stack) is also
+updated, from local HTTP repositories standing in for its https:// ones. Both sides must leave
+the same entries in charts/.
 """
-import argparse, functools, http.server, json, os, platform, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, functools, http.server, json, os, platform, re, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = os.environ.get("HELMOCI_PYTHON") or os.path.join(ROOT, ".venv", "bin", "python")
@@ -116,6 +119,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def serve(directory, servers):
+    """Serves `directory` over HTTP on 127.0.0.1 from a thread; returns its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=directory))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers.append(server)
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def write_chart(path, name, version):
     os.makedirs(os.path.join(path, "templates"), exist_ok=True)
     with open(os.path.join(path, "Chart.yaml"), "w") as f:
@@ -126,13 +137,42 @@ def write_chart(path, name, version):
         f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")
 
 
-def umbrella_sources(tmp, port, env):
-    """Publishes the umbrella's dependencies; returns (Chart.yaml text, HTTP server).
+class DependencyCase:
+    """A chart to run `dependency update` on: a fresh copy of `base` (or an empty directory)
+    with `chart_yaml` as its Chart.yaml, in `parent` (where its file:// paths point)."""
 
-    10 charts c0..c9 in oci://127.0.0.1:PORT/deps (1.0.0, 1.1.0, 1.2.0, 2.0.0; the umbrella
-    asks ^1.0.0), web 1.0.0/1.5.0 and db 0.3.0 in an HTTP repository, and lib 0.2.0 beside
-    the umbrella directories (file://).
-    """
+    def __init__(self, label, parent, chart_yaml, archives, base=None, skip=()):
+        self.label, self.parent, self.chart_yaml, self.base, self.skip = label, parent, chart_yaml, base, set(skip)
+        self.archives = archives  # how many .tgz an update must leave in charts/
+
+    def written(self, d):
+        """What `dependency update` left in charts/; it must be complete and have a lock."""
+        got = sorted(os.listdir(os.path.join(d, "charts")))
+        if sum(n.endswith(".tgz") for n in got) != self.archives or not os.path.exists(os.path.join(d, "Chart.lock")):
+            raise SystemExit(f"{self.label}: dependency update in {d} wrote {got}")
+        return got
+
+    def fresh(self, tag, env):
+        """A new copy and an environment with empty Helm homes (cold caches)."""
+        d = os.path.join(self.parent, tag)
+        if self.base:
+            shutil.copytree(self.base, d, ignore=lambda src, names: [
+                n for n in names if src == os.path.join(self.base, "charts") and n in self.skip])
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "Chart.yaml"), "w") as f:
+            f.write(self.chart_yaml)
+        home = os.path.join(self.parent, "homes", tag)
+        e = {k: v for k, v in env.items() if k not in ("HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CONTENT_CACHE")}
+        e.update(HELM_CONFIG_HOME=os.path.join(home, "config"), HELM_CACHE_HOME=os.path.join(home, "cache"),
+                 HELM_DATA_HOME=os.path.join(home, "data"), HELM_REGISTRY_CONFIG=os.path.join(home, "registry.json"),
+                 DOCKER_CONFIG=os.path.join(home, "docker"), REGISTRY_AUTH_FILE=os.path.join(home, "auth.json"))
+        return d, e
+
+
+def umbrella_case(tmp, port, env, servers):
+    """The synthetic umbrella: 10 charts c0..c9 in oci://127.0.0.1:PORT/deps (1.0.0, 1.1.0,
+    1.2.0, 2.0.0; it asks ^1.0.0), web 1.0.0/1.5.0 and db 0.3.0 in an HTTP repository, and
+    lib 0.2.0 beside it (file://)."""
     src, pkg = os.path.join(tmp, "dep-src"), os.path.join(tmp, "dep-pkg")
     for i in range(10):
         for v in ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]:
@@ -146,37 +186,50 @@ def umbrella_sources(tmp, port, env):
         d = os.path.join(src, f"{name}-{v}")
         write_chart(d, name, v)
         subprocess.run([HELMOCI, "package", d, "-d", os.path.join(www, "charts")], check=True, stdout=subprocess.DEVNULL, env=env)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=www))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/charts"
+    url = serve(www, servers) + "/charts"
     subprocess.run([HELMOCI, "repo", "index", os.path.join(www, "charts"), "--url", url], check=True, env=env)
-    write_chart(os.path.join(tmp, "umbrellas", "lib"), "lib", "0.2.0")
+    parent = os.path.join(tmp, "umbrellas")
+    write_chart(os.path.join(parent, "lib"), "lib", "0.2.0")
     deps = "".join(f"- name: c{i}\n  version: ^1.0.0\n  repository: oci://127.0.0.1:{port}/deps\n" for i in range(10))
     deps += f"- name: web\n  version: ^1.0.0\n  repository: {url}\n- name: db\n  version: ~0.3.0\n  repository: {url}\n"
     deps += "- name: lib\n  version: \">=0.1.0\"\n  repository: file://../lib\n"
-    return f"apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n{deps}", server
+    chart_yaml = f"apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n{deps}"
+    return DependencyCase("umbrella (13 deps)", parent, chart_yaml, 13)
 
 
-def check_updated(d):
-    """Both sides must have written the same thing: 13 archives and a lock."""
-    got = sorted(os.listdir(os.path.join(d, "charts")))
-    if len(got) != 13 or not os.path.exists(os.path.join(d, "Chart.lock")):
-        raise SystemExit(f"dependency update in {d} wrote {got}")
-    return got
-
-
-def fresh_umbrella(tmp, chart_yaml, tag, env):
-    """A new umbrella directory and an environment with empty Helm homes (cold caches)."""
-    d = os.path.join(tmp, "umbrellas", tag)
-    os.makedirs(d)
-    with open(os.path.join(d, "Chart.yaml"), "w") as f:
-        f.write(chart_yaml)
-    home = os.path.join(tmp, "homes", tag)
-    e = {k: v for k, v in env.items() if k not in ("HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CONTENT_CACHE")}
-    e.update(HELM_CONFIG_HOME=os.path.join(home, "config"), HELM_CACHE_HOME=os.path.join(home, "cache"),
-             HELM_DATA_HOME=os.path.join(home, "data"), HELM_REGISTRY_CONFIG=os.path.join(home, "registry.json"),
-             DOCKER_CONFIG=os.path.join(home, "docker"), REGISTRY_AUTH_FILE=os.path.join(home, "auth.json"))
-    return d, e
+def real_case(tmp, name, src, env, servers):
+    """A public chart whose dependencies are vendored in charts/ (as exported): each of its
+    https:// repositories is stood in for by a local HTTP repository holding the vendored
+    charts, packaged, and the copies start without them. None when it has no such
+    dependencies."""
+    with open(os.path.join(src, "Chart.yaml")) as f:
+        chart_yaml = f.read()
+    urls = sorted(set(re.findall(r"repository:\s*['\"]?(https?://[^\s'\"]+)", chart_yaml)))
+    charts = os.path.join(src, "charts")
+    vendored = sorted(n for n in os.listdir(charts) if os.path.isfile(os.path.join(charts, n, "Chart.yaml"))) \
+        if os.path.isdir(charts) else []
+    if not urls or not vendored:
+        return None
+    www = os.path.join(tmp, "real-www", name)
+    pkg = os.path.join(www, "_pkg")
+    for n in vendored:
+        subprocess.run([HELMOCI, "package", os.path.join(charts, n), "-d", pkg], check=True, stdout=subprocess.DEVNULL, env=env)
+    base = serve(www, servers)
+    remote = set()
+    for i, url in enumerate(urls):
+        repo = os.path.join(www, f"r{i}")
+        shutil.copytree(pkg, repo)
+        subprocess.run([HELMOCI, "repo", "index", repo, "--url", f"{base}/r{i}"], check=True, env=env)
+        chart_yaml = chart_yaml.replace(url, f"{base}/r{i}")
+    # The vendored charts that a repository provides (the others, like kube-prometheus-stack's
+    # crds, have no repository and stay in charts/).
+    for block in re.split(r"\n\s*-\s+", chart_yaml.split("dependencies:", 1)[-1]):
+        m = re.search(r"name:\s*['\"]?([\w.-]+)", block)
+        if m and "repository:" in block and m.group(1) in vendored:
+            remote.add(m.group(1))
+    count = len(re.findall(r"repository:\s*['\"]?https?://", chart_yaml))
+    return DependencyCase(f"{name} ({count} deps)", os.path.join(tmp, "real-deps", name), chart_yaml, len(remote),
+                          base=src, skip=remote)
 
 
 def main():
@@ -197,7 +250,7 @@ def main():
     charts_dir = os.path.join(tmp, "charts")
     subprocess.run([os.path.join(ROOT, "target", "release", "make-charts"), charts_dir], check=True, stdout=subprocess.DEVNULL)
     registry = None
-    server = None
+    servers = []
     if {"push", "pull", "dependency"} & set(ops):
         if args.registry_storage == "tmpfs":
             data_dir = tempfile.mkdtemp(prefix="side-by-side-registry-", dir="/dev/shm")
@@ -248,26 +301,33 @@ def main():
                 rows.append((op, chart, med(ours, 0), med(ours, 1), ours_rss,
                              med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
         if "dependency" in ops:
-            chart_yaml, server = umbrella_sources(tmp, port, env)
-            ours, helm = [], []
-            for run in range(args.runs):
-                d, e = fresh_umbrella(tmp, chart_yaml, f"ours{run}", env)
-                ours.append(run_measured([HELMOCI, "dependency", "update", d, "--plain-http"], e))
-                got = check_updated(d)
-                d, e = fresh_umbrella(tmp, chart_yaml, f"helm{run}", env)
-                wall, cpu, rss, text = run_measured([PY, "-c", HELM_SNIPPET, "dependency", d], e)
-                if check_updated(d) != got:
-                    raise SystemExit(f"Helm wrote {check_updated(d)}, helmoci {got}")
-                helm.append((wall, cpu, rss, json.loads(text.strip().splitlines()[-1])["sdk"]))
-            med = lambda xs, i: statistics.median(x[i] for x in xs)
-            d, e = fresh_umbrella(tmp, chart_yaml, "ours-rss", env)
-            ours_rss = peak_rss([HELMOCI, "dependency", "update", d, "--plain-http"], e) or max(x[2] for x in ours)
-            d, e = fresh_umbrella(tmp, chart_yaml, "helm-rss", env)
-            helm_rss = peak_rss([PY, "-c", HELM_SNIPPET, "dependency", d], e) or max(x[2] for x in helm)
-            rows.append(("dependency update", "umbrella (13 deps)", med(ours, 0), med(ours, 1), ours_rss,
-                         med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
+            cases = [umbrella_case(tmp, port, env, servers)]
+            if args.real_charts:
+                for chart, src in sources:
+                    if src.startswith(args.real_charts):
+                        case = real_case(tmp, chart, src, env, servers)
+                        if case:
+                            cases.append(case)
+            for case in cases:
+                ours, helm = [], []
+                for run in range(args.runs):
+                    d, e = case.fresh(f"ours{run}", env)
+                    ours.append(run_measured([HELMOCI, "dependency", "update", d, "--plain-http"], e))
+                    got = case.written(d)
+                    d, e = case.fresh(f"helm{run}", env)
+                    wall, cpu, rss, text = run_measured([PY, "-c", HELM_SNIPPET, "dependency", d], e)
+                    if case.written(d) != got:  # both sides wrote the same archives
+                        raise SystemExit(f"{case.label}: Helm wrote {case.written(d)}, helmoci {got}")
+                    helm.append((wall, cpu, rss, json.loads(text.strip().splitlines()[-1])["sdk"]))
+                med = lambda xs, i: statistics.median(x[i] for x in xs)
+                d, e = case.fresh("ours-rss", env)
+                ours_rss = peak_rss([HELMOCI, "dependency", "update", d, "--plain-http"], e) or max(x[2] for x in ours)
+                d, e = case.fresh("helm-rss", env)
+                helm_rss = peak_rss([PY, "-c", HELM_SNIPPET, "dependency", d], e) or max(x[2] for x in helm)
+                rows.append(("dependency update", case.label, med(ours, 0), med(ours, 1), ours_rss,
+                             med(helm, 0), med(helm, 3), med(helm, 1), helm_rss))
     finally:
-        if server:
+        for server in servers:
             server.shutdown()
         if registry:
             registry.kill()
