@@ -124,7 +124,7 @@ fn update(args: &UpdateArgs, global: &Global, build: bool) -> anyhow::Result<()>
 
 /// `dependency update|build --json`.
 fn updated_json(u: &Updated) -> serde_json::Value {
-    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or(p.clone());
+    let absolute = |p: &PathBuf| super::absolute(p);
     let dependencies: Vec<_> = u
         .lock
         .dependencies

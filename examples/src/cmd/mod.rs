@@ -14,7 +14,15 @@ mod tags;
 mod verify;
 mod version;
 
+use std::path::{Path, PathBuf};
+
 use crate::Global;
+
+/// `path` made absolute (against the working directory) for `--json` output; as given if
+/// that fails.
+pub(crate) fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
 
 /// The subcommands, mirroring Helm's.
 #[derive(Debug, clap::Subcommand)]

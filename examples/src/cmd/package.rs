@@ -126,7 +126,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         if let Some(signer) = &signer {
             signer.sign(&packaged.path)?;
         }
-        let path = std::path::absolute(&packaged.path).unwrap_or(packaged.path.clone());
+        let path = super::absolute(&packaged.path);
         if args.json {
             results.push(serde_json::json!({
                 "path": path,

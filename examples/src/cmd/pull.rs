@@ -154,7 +154,6 @@ impl Report<'_> {
         // Name and version as the archive's Chart.yaml says (the file name comes from the
         // reference), digest and size of the bytes on disk.
         let chart = PackagedChart::from_archive(self.archive, &LoadOptions::default())?;
-        let absolute = |p: &Path| std::path::absolute(p).unwrap_or(p.to_owned());
         let mut json = serde_json::json!({
             "reference": self.resolved.reference.short(),
             "digest": self.resolved.manifest.digest.to_string(),
@@ -162,8 +161,8 @@ impl Report<'_> {
             "version": chart.metadata.version,
             "chart_digest": chart.digest.to_string(),
             "size": chart.size,
-            "path": absolute(&self.path),
-            "provenance": self.provenance.as_deref().map(absolute),
+            "path": super::absolute(&self.path),
+            "provenance": self.provenance.as_deref().map(super::absolute),
         });
         if let Some(v) = &self.verification {
             json["verified"] = serde_json::json!({

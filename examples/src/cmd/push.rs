@@ -51,7 +51,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let shown = pushed.reference.short();
     if output == Output::Json {
         // What was pushed, as checked by the push: the tag is the version (`+` as `_`).
-        let path = std::path::absolute(&args.chart).unwrap_or(args.chart.clone());
+        let path = super::absolute(&args.chart);
         let json = serde_json::json!({
             "reference": shown,
             "digest": pushed.manifest.digest.to_string(),

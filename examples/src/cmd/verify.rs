@@ -32,13 +32,12 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let prov = provenance::prov_path(&args.chart);
     let v = provenance::verify(&args.chart, &prov, &keyring)?;
     if args.json {
-        let absolute = |p: &Path| std::path::absolute(p).unwrap_or(p.to_owned());
         let json = serde_json::json!({
             "signed_by": v.signed_by,
             "fingerprint": v.fingerprint,
             "chart_digest": v.file_hash,
-            "path": absolute(&args.chart),
-            "provenance": absolute(&prov),
+            "path": super::absolute(&args.chart),
+            "provenance": super::absolute(&prov),
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
