@@ -192,3 +192,30 @@ fn parse_rules() {
         Error::IndexNoChart { .. }
     ));
 }
+
+/// U+2028/U+2029 in an index.yaml read as Helm's reader reads them (the fast path hands such
+/// a document to the general reader, which is checked against Helm in
+/// `yaml_separators_helm.rs`): in a quoted value a line break that drops the blanks around
+/// it; anywhere else an error naming it.
+#[test]
+fn separators_are_read_as_helm_reads_them() {
+    let entry = |extra: &str| {
+        format!("apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    urls: [a-1.0.0.tgz]\n{extra}")
+    };
+    let index = IndexFile::parse(
+        entry("    annotations:\n      k: 'x\u{2028}   y'\n      j: \"p  \u{2029}q\"\n").as_bytes(),
+        "index.yaml",
+    )
+    .unwrap();
+    let annotations = &index.entries["a"][0].metadata.annotations;
+    assert_eq!(annotations["k"], "x\u{2028}y");
+    assert_eq!(annotations["j"], "p\u{2029}q");
+    // What we write, we read back the same (the value is double-quoted with `\L`).
+    let again = IndexFile::parse(index.to_yaml().as_bytes(), "index.yaml").unwrap();
+    assert_eq!(again.to_yaml(), index.to_yaml());
+    let err = IndexFile::parse(entry("# note\u{2028}x: 1\n").as_bytes(), "index.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("U+2028 (line separator)"), "{err}");
+    assert!(err.starts_with("index.yaml:7:7: "), "{err}");
+}

@@ -192,8 +192,18 @@ fn writes_chart_yaml_like_helm() {
         let (Some(archived), Some(md)) = (case["archived"].as_str(), case.get("metadata")) else {
             continue;
         };
-        let ours = yaml::to_yaml_string(&json_to_value(md));
-        if ours != archived {
+        let value = json_to_value(md);
+        let ours = yaml::to_yaml_string(&value);
+        // Deliberately different (README, yaml/tests.rs): Helm's text has a raw U+2028 or
+        // U+2029 in a literal block or key, which we double-quote with escapes; ours must
+        // read back to what it was written from (NEL folds on the way, as in Helm: compared
+        // by writing it again).
+        let separators = archived.contains(['\u{2028}', '\u{2029}'])
+            && yaml::parse(ours.as_bytes(), "Chart.yaml")
+                .ok()
+                .flatten()
+                .is_some_and(|n| yaml::to_yaml_string(&n.resolve()) == ours);
+        if ours != archived && !separators {
             let name = case["name"].as_str().unwrap_or("?");
             bad.push(format!("{name}:\n--- Helm\n{archived}--- ours\n{ours}"));
         }

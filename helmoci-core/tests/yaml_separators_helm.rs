@@ -155,3 +155,54 @@ fn the_refusal_names_the_place() {
     assert!(err.starts_with("values.yaml:2:7: "), "{err}");
     assert!(err.contains("U+2028 (line separator)"), "{err}");
 }
+
+/// What we write, Helm and we read back: a value with both `\n` and a separator is not a
+/// literal block (yaml.v2 writes one, which a YAML 1.2 reader reads differently and we
+/// refuse), nor a key a single-quoted scalar; both are double-quoted with `\L`/`\P`.
+#[test]
+fn separators_we_write_read_back_in_helm_and_in_helmoci() {
+    use helmoci_core::package::{package, PackageOptions};
+    let Some(py) = helm_python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sep");
+    fs::create_dir_all(&dir).unwrap();
+    // Escapes in the source: no raw separator, so every reader agrees on these values.
+    fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: sep\nversion: 0.1.0\nannotations:\n  multi: \"one\\ntwo\\Lthree\\nfour\"\n  \"k\\Ly\": \"v\\P w\"\n  plain: \"a\\Lb\"\n",
+    )
+    .unwrap();
+    let packaged = package(
+        &dir,
+        &PackageOptions {
+            destination: tmp.path().join("out"),
+            ..PackageOptions::default()
+        },
+    )
+    .unwrap();
+    // The Chart.yaml in the archive, as written.
+    let gz = flate2::read::GzDecoder::new(fs::File::open(&packaged.path).unwrap());
+    let mut archive = tar::Archive::new(gz);
+    let mut written = String::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().ends_with("Chart.yaml") {
+            std::io::Read::read_to_string(&mut entry, &mut written).unwrap();
+        }
+    }
+    assert!(
+        written.contains("  multi: \"one\\ntwo\\Lthree\\nfour\"\n"),
+        "{written}"
+    );
+    assert!(written.contains("? \"k\\Ly\"\n"), "{written}");
+    let md = helmoci_core::load::load(&packaged.path).unwrap().metadata;
+    assert_eq!(md.annotations["multi"], "one\ntwo\u{2028}three\nfour");
+    assert_eq!(md.annotations["k\u{2028}y"], "v\u{2029} w");
+    assert_eq!(md.annotations["plain"], "a\u{2028}b");
+    let script = "m = h.Chart.load(sys.argv[1]).metadata\nprint(json.dumps({'annotations': m.get('annotations')}))";
+    let helm: serde_json::Value =
+        serde_json::from_str(&run_helm(&py, script, &[packaged.path.to_str().unwrap()])).unwrap();
+    assert_eq!(helm["annotations"]["multi"], "one\ntwo\u{2028}three\nfour");
+    assert_eq!(helm["annotations"]["k\u{2028}y"], "v\u{2029} w");
+    assert_eq!(helm["annotations"]["plain"], "a\u{2028}b");
+}

@@ -20,7 +20,7 @@ use super::parse::{
 };
 use super::IndexFile;
 use crate::metadata::Warning;
-use crate::yaml::{Node, NodeValue, ScalarStyle};
+use crate::yaml::{is_separator, Node, NodeValue, ScalarStyle};
 use crate::Error;
 
 /// Nesting this fast path handles; deeper documents go to the general reader.
@@ -44,9 +44,12 @@ pub(super) fn parse(
 ) -> Option<Result<(IndexFile, Vec<Warning>), Error>> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(input).ok()?;
+    // U+2028/U+2029 are line breaks for libyaml: only the general reader reads them as
+    // Helm does (or refuses them).
     let plain_chars = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-            || c >= '\u{10000}'
+        (matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}')
+            && !is_separator(c)
     };
     if text.contains("%YAML") || !text.chars().all(plain_chars) {
         return None;

@@ -17,6 +17,8 @@
 
 use saphyr_parser::{ScanError, Span};
 
+use super::style::{is_break, is_separator};
+
 /// How many fixes one document may need before we give up with the parser's error.
 pub(crate) const MAX_FIXES: usize = 64;
 
@@ -187,10 +189,7 @@ pub(crate) struct Separators {
 impl Separators {
     /// `None` for a document without separators: nothing to check.
     pub(crate) fn find(text: &str) -> Option<Separators> {
-        let at: Vec<usize> = text
-            .match_indices(['\u{2028}', '\u{2029}'])
-            .map(|(i, _)| i)
-            .collect();
+        let at: Vec<usize> = text.match_indices(is_separator).map(|(i, _)| i).collect();
         (!at.is_empty()).then_some(Separators {
             at,
             quoted: Vec::new(),
@@ -208,7 +207,7 @@ impl Separators {
         let start = cursor.byte_offset(text, span.start.index());
         let end = cursor.byte_offset(text, span.end.index());
         let raw = text.get(start..end)?;
-        if !raw.contains(['\u{2028}', '\u{2029}']) {
+        if !raw.contains(is_separator) {
             return None;
         }
         let value = libyaml_quoted(raw)?;
@@ -244,7 +243,6 @@ pub(crate) fn libyaml_quoted(raw: &str) -> Option<String> {
         _ => return None,
     };
     let is_blank = |ch: char| ch == ' ' || ch == '\t';
-    let is_break = |ch: char| matches!(ch, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
     let mut value = String::new();
     let mut i = 1;
     let mut line_start = false;
@@ -302,11 +300,7 @@ pub(crate) fn libyaml_quoted(raw: &str) -> Option<String> {
                 line_start = false;
                 i += 1;
             } else if is_break(ch) {
-                let read = if matches!(ch, '\u{2028}' | '\u{2029}') {
-                    ch
-                } else {
-                    '\n'
-                };
+                let read = if is_separator(ch) { ch } else { '\n' };
                 if leading_blanks {
                     trailing_breaks.push(read);
                 } else {

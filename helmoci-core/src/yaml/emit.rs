@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use super::resolve::yaml_float_text;
 use super::sort::sorted_order;
 use super::style::{
-    analyze, fold_json_breaks, is_break, is_printable, string_style, Analysis, Style,
+    analyze, fold_json_breaks, is_break, is_printable, is_separator, string_style, Analysis, Style,
 };
 use crate::value::Value;
 
@@ -96,9 +96,17 @@ impl Emitter {
                         self.write_indicator(":", false, false, false);
                     } else {
                         self.write_indicator("?", true, false, true);
+                        // A key with a raw U+2028/U+2029 is refused by our reader (YAML
+                        // 1.1 and 1.2 read it differently): escaped, not single-quoted
+                        // raw as yaml.v2 writes it.
+                        let style = if key.contains(is_separator) {
+                            Style::DoubleQuoted
+                        } else {
+                            string_style(key)
+                        };
                         self.scalar(
                             key,
-                            string_style(key),
+                            style,
                             Context {
                                 mapping: true,
                                 simple_key: false,

@@ -40,6 +40,7 @@ mod sort;
 mod style;
 
 pub use sort::key_less;
+pub(crate) use style::is_separator;
 
 use resolve::{go_format_g, resolve_plain, resolve_tagged, Resolved};
 

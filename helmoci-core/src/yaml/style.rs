@@ -75,6 +75,12 @@ pub(crate) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
+/// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR: line breaks for libyaml,
+/// ordinary characters for YAML 1.2.
+pub(crate) fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// libyaml's `is_printable` (on UTF-8 bytes, restated for characters): LF, printable
 /// ASCII, U+00A0..U+D7FF, U+E000..U+FFFD except U+FEFF. Characters above U+FFFF are
 /// *not* printable for libyaml, so they are escaped.
@@ -190,6 +196,13 @@ pub(crate) fn analyze(value: &str) -> Analysis {
         a.flow_plain_allowed = false;
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+        a.block_allowed = false;
+    }
+    // Where we differ from yaml.v2: it writes a raw U+2028/U+2029 into a literal block,
+    // which libyaml reads back but a YAML 1.2 reader does not (the block can swallow the
+    // next key) and our reader refuses; such a string is double-quoted, with `\L`/`\P`
+    // escapes, which every reader (Helm's too) reads as the same string.
+    if chars.iter().any(|c| is_separator(*c)) {
         a.block_allowed = false;
     }
     if line_breaks {

@@ -203,6 +203,26 @@ fn long_and_multiline_keys_are_complex() {
     );
 }
 
+/// Where we differ from yaml.v2: it writes a raw U+2028/U+2029 into a literal block and
+/// into a single-quoted complex key, which libyaml reads back but YAML 1.2 does not (and
+/// our reader refuses); both are double-quoted with escapes, and read back to the same
+/// value. A value without `\n` keeps yaml.v2's single-quoted form, read the libyaml way.
+#[test]
+fn separators_are_never_written_where_they_read_differently() {
+    let md = one(&[
+        ("block", s("a\nb\u{2028}c")),
+        ("k\u{2029}y", s("v")),
+        ("quoted", s("p\u{2028}q")),
+    ]);
+    let yaml = to_yaml_string(&md);
+    assert_eq!(
+        yaml,
+        "block: \"a\\nb\\Lc\"\n? \"k\\Py\"\n: v\nquoted: 'p\u{2028}  q'\n"
+    );
+    let back = doc(&yaml);
+    assert_eq!(back.resolve(), md);
+}
+
 #[test]
 fn root_scalars_and_empty_collections() {
     assert_eq!(to_yaml_string(&Value::Null), "null\n");
