@@ -494,20 +494,14 @@ fn progress_bars_are_drawn_on_a_terminal_and_leave_stdout_alone() -> TestResult 
         read(&stdout)
     );
 
+    let pull = |dest: &Path, extra: &[&str]| {
+        let (chart, dest) = (format!("{layout}/big"), dest.display().to_string());
+        let mut args = vec!["pull", &chart, "--version", "1.0.0", "-d", &dest];
+        args.extend(extra);
+        on_terminal(&script, h, &args, &stdout)
+    };
     let pulled = h.join("pulled");
-    let shown = on_terminal(
-        &script,
-        h,
-        &[
-            "pull",
-            &format!("{layout}/big"),
-            "--version",
-            "1.0.0",
-            "-d",
-            &pulled.display().to_string(),
-        ],
-        &stdout,
-    );
+    let shown = pull(&pulled, &[]);
     assert!(shown.contains(&format!("pull chart {hex8}")), "{shown:?}");
     assert!(read(&stdout).starts_with(&format!("Pulled: {layout}/big:1.0.0\n")));
     assert_eq!(fs::read(pulled.join("big-1.0.0.tgz"))?, fs::read(&tgz)?);
@@ -523,20 +517,7 @@ fn progress_bars_are_drawn_on_a_terminal_and_leave_stdout_alone() -> TestResult 
     assert!(read(&stdout).starts_with("Copied: "));
 
     // --json: no bars even on a terminal.
-    let shown = on_terminal(
-        &script,
-        h,
-        &[
-            "pull",
-            &format!("{layout}/big"),
-            "--version",
-            "1.0.0",
-            "-d",
-            &h.join("pulled-json").display().to_string(),
-            "--json",
-        ],
-        &stdout,
-    );
+    let shown = pull(&h.join("pulled-json"), &["--json"]);
     assert_eq!(shown, "");
     let json: serde_json::Value = serde_json::from_str(&read(&stdout))?;
     assert_eq!(json["version"], "1.0.0");
