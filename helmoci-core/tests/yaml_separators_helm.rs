@@ -165,13 +165,9 @@ fn separators_we_write_read_back_in_helm_and_in_helmoci() {
     let Some(py) = helm_python() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sep");
-    fs::create_dir_all(&dir).unwrap();
     // Escapes in the source: no raw separator, so every reader agrees on these values.
-    fs::write(
-        dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: sep\nversion: 0.1.0\nannotations:\n  multi: \"one\\ntwo\\Lthree\\nfour\"\n  \"k\\Ly\": \"v\\P w\"\n  plain: \"a\\Lb\"\n",
-    )
-    .unwrap();
+    let chart_yaml = "apiVersion: v2\nname: sep\nversion: 0.1.0\nannotations:\n  multi: \"one\\ntwo\\Lthree\\nfour\"\n  \"k\\Ly\": \"v\\P w\"\n  plain: \"a\\Lb\"\n";
+    write_chart(&dir, &[("Chart.yaml", chart_yaml.as_bytes())]);
     let packaged = package(
         &dir,
         &PackageOptions {
@@ -181,8 +177,8 @@ fn separators_we_write_read_back_in_helm_and_in_helmoci() {
     )
     .unwrap();
     // The Chart.yaml in the archive, as written.
-    let gz = flate2::read::GzDecoder::new(fs::File::open(&packaged.path).unwrap());
-    let mut archive = tar::Archive::new(gz);
+    let tar = gunzip(&packaged.path);
+    let mut archive = tar::Archive::new(&tar[..]);
     let mut written = String::new();
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
